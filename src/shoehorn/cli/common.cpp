@@ -1,0 +1,80 @@
+#include "shoehorn/cli/common.hpp"
+
+#include <charconv>
+#include <filesystem>
+#include <limits>
+
+#include "shoehorn/format/tokenizer_bin.hpp"
+#include "shoehorn/io/error.hpp"
+
+#ifndef SHOEHORN_MODELS_DIR
+#define SHOEHORN_MODELS_DIR "models"
+#endif
+
+namespace shoehorn::cli {
+
+std::string default_model_path() {
+  return std::string(SHOEHORN_MODELS_DIR) + "/shoehorn-default.bin";
+}
+
+Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path) {
+  std::string chosen;
+  if (path) {
+    chosen = *path;
+  } else {
+    const std::filesystem::path beside =
+        std::filesystem::path(model.file.path).parent_path() / "tokenizer.bin";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(beside, ec)) {
+      chosen = beside.string();
+    } else if (std::filesystem::is_regular_file("tokenizer.bin", ec)) {
+      chosen = "tokenizer.bin";
+    } else {
+      fail(model.file.path, "no tokenizer given (-z) and no tokenizer.bin beside the model or "
+                            "in the current directory");
+    }
+  }
+  Vocab vocab = read_tokenizer_bin(FileSource(chosen));
+  const int needed = model.config().vocab_size;
+  if (vocab.size() < needed) {
+    fail(chosen, "holds " + std::to_string(vocab.size()) + " tokens but the model " +
+                     model.file.path + " has a vocabulary of " + std::to_string(needed));
+  }
+  vocab.truncate(needed);
+  return Tokenizer(std::move(vocab));
+}
+
+std::uint64_t parse_seed(const std::string& text) {
+  std::int64_t signed_value = 0;
+  const char* end = text.data() + text.size();
+  if (auto r = std::from_chars(text.data(), end, signed_value); r.ec == std::errc() && r.ptr == end) {
+    return static_cast<std::uint64_t>(signed_value);
+  }
+  std::uint64_t value = 0;
+  if (auto r = std::from_chars(text.data(), end, value); r.ec == std::errc() && r.ptr == end) {
+    return value;
+  }
+  throw Error("-s: '" + text + "' is not an integer seed");
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::uint64_t value = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  const auto r = std::from_chars(begin, end, value);
+  if (r.ec != std::errc() || r.ptr == begin) throw Error("size '" + text + "' is not a number");
+  std::uint64_t unit = 1;
+  const std::string suffix(r.ptr, end);
+  if (suffix == "K" || suffix == "k" || suffix == "KiB") unit = 1ull << 10;
+  else if (suffix == "M" || suffix == "m" || suffix == "MiB") unit = 1ull << 20;
+  else if (suffix == "G" || suffix == "g" || suffix == "GiB") unit = 1ull << 30;
+  else if (!suffix.empty() && suffix != "B") {
+    throw Error("size '" + text + "' has an unknown suffix (use K, M or G)");
+  }
+  if (value > std::numeric_limits<std::uint64_t>::max() / unit) {
+    throw Error("size '" + text + "' is too large");
+  }
+  return value * unit;
+}
+
+}  // namespace shoehorn::cli

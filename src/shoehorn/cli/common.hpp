@@ -1,0 +1,26 @@
+// Helpers shared by subcommands: locating the default model and the tokenizer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "shoehorn/model/model.hpp"
+#include "shoehorn/tokenizer/tokenizer.hpp"
+
+namespace shoehorn::cli {
+
+// The project's bundled model, used when `run` gets no MODEL.
+std::string default_model_path();
+
+// The tokenizer for a model: -z when given, else tokenizer.bin beside the model, else
+// ./tokenizer.bin (llama2.c's default). Cut to the model's vocabulary size.
+Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path);
+
+// llama2.c reads -s with atoi into an unsigned long long: negative seeds wrap around.
+std::uint64_t parse_seed(const std::string& text);
+
+// "512", "64K", "32M", "2G" (powers of 1024) -> bytes.
+std::uint64_t parse_size(const std::string& text);
+
+}  // namespace shoehorn::cli

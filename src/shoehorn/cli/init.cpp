@@ -1,0 +1,53 @@
+// shoehorn init: a random-weight model of a public shape, written as a llama2.c checkpoint.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "shoehorn/cli/cli.hpp"
+#include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/llama2c.hpp"
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/model/random_model.hpp"
+
+namespace shoehorn::cli {
+
+namespace {
+
+struct InitOptions {
+  std::string shape;
+  std::string output;
+  std::string seed = "1";
+  int version = 0;
+  bool separate_classifier = false;
+  bool big_endian = false;
+};
+
+void init(const InitOptions& o) {
+  const std::optional<Config> config = find_shape(o.shape);
+  if (!config) fail(o.shape, "unknown shape (see shoehorn init --help)");
+  const Model model = random_model(*config, !o.separate_classifier, parse_seed(o.seed));
+  Llama2cWriteOptions write;
+  write.version = static_cast<Llama2cVersion>(o.version);
+  write.byte_order = o.big_endian ? ByteOrder::big : ByteOrder::little;
+  write_file(o.output, write_llama2c(model, write));
+}
+
+}  // namespace
+
+void add_init(CLI::App& app, Io) {
+  auto options = std::make_shared<InitOptions>();
+  CLI::App* cmd = app.add_subcommand("init", "Write a random-weight model of a public shape");
+  std::vector<std::string> names;
+  for (const NamedShape& s : named_shapes()) names.emplace_back(s.name);
+  cmd->add_option("--shape", options->shape, "Shape")->required()->check(CLI::IsMember(names));
+  cmd->add_option("-o,--output", options->output, "Output file")->required();
+  cmd->add_option("--seed", options->seed, "Seed of the weights (default 1)");
+  cmd->add_option("--llama2c-version", options->version,
+                  "llama2.c checkpoint version: 0 (fp32), 1 (ak42 fp32), 2 (ak42 int8 groups)")
+      ->check(CLI::Range(0, 2));
+  cmd->add_flag("--separate-classifier", options->separate_classifier,
+                "Store the classifier apart from the token embedding");
+  cmd->add_flag("--big-endian", options->big_endian, "Write big-endian (as console ports did)");
+  cmd->callback([options] { init(*options); });
+}
+
+}  // namespace shoehorn::cli

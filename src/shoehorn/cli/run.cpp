@@ -1,0 +1,84 @@
+// shoehorn run: llama2.c's run with its flags and defaults.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "shoehorn/cli/cli.hpp"
+#include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/load.hpp"
+#include "shoehorn/generate/generate.hpp"
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/memory/rss.hpp"
+
+namespace shoehorn::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string model;
+  std::optional<std::string> tokenizer;
+  float temperature = 1.0f;
+  float topp = 0.9f;
+  std::string seed = "0";
+  int steps = 256;
+  std::optional<std::string> prompt;
+  std::string mode = "generate";
+  std::optional<std::string> system;
+};
+
+void report(std::ostream& err, const GenerationStats& stats) {
+  char line[160];
+  std::snprintf(line, sizeof line, "achieved tok/s: %f (%d positions, %d prompt tokens), peak RSS %.1f MiB\n",
+                stats.tokens_per_second(), stats.positions, stats.prompt_tokens,
+                static_cast<double>(peak_rss_bytes()) / (1 << 20));
+  err << line;
+}
+
+void run(const RunOptions& o, Io io) {
+  // llama2.c's parameter overrides.
+  std::uint64_t seed = parse_seed(o.seed);
+  if (seed == 0) seed = static_cast<unsigned int>(std::time(nullptr));
+  const float temperature = o.temperature < 0.0f ? 0.0f : o.temperature;
+  const float topp = (o.topp < 0.0f || o.topp > 1.0f) ? 0.9f : o.topp;
+
+  const std::string path = o.model.empty() ? default_model_path() : o.model;
+  const Model model = load_model(path);
+  int steps = o.steps < 0 ? 0 : o.steps;
+  if (steps == 0 || steps > model.config().seq_len) steps = model.config().seq_len;
+
+  const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
+  Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
+  Transformer transformer(model, steps);
+
+  GenerationStats stats;
+  if (o.mode == "generate") {
+    stats = generate(transformer, tokenizer, sampler, o.prompt.value_or(""), steps, io.out);
+  } else {
+    stats = chat(transformer, tokenizer, sampler, {o.prompt, o.system}, steps, io.in, io.out);
+  }
+  report(io.err, stats);
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Io io) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Generate text (llama2.c's run, same flags)");
+  cmd->add_option("model", options->model,
+                  "Model file (llama2.c .bin); default: the bundled model");
+  cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)");
+  cmd->add_option("-t", options->temperature, "Temperature, 0 = greedy (default 1.0)");
+  cmd->add_option("-p", options->topp, "Top-p in nucleus sampling, 1 = off (default 0.9)");
+  cmd->add_option("-s", options->seed, "Random seed, 0 = time (default 0)");
+  cmd->add_option("-n", options->steps,
+                  "Positions to run, prompt included; 0 = the model's context (default 256)");
+  cmd->add_option("-i", options->prompt, "Input prompt");
+  cmd->add_option("-m", options->mode, "Mode: generate|chat (default generate)")
+      ->check(CLI::IsMember({"generate", "chat"}));
+  cmd->add_option("-y", options->system, "System prompt in chat mode");
+  cmd->callback([options, io] { run(*options, io); });
+}
+
+}  // namespace shoehorn::cli

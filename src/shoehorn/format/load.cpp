@@ -1,0 +1,106 @@
+#include "shoehorn/format/load.hpp"
+
+#include <bit>
+
+#include "shoehorn/format/llama2c.hpp"
+#include "shoehorn/io/byte_order.hpp"
+#include "shoehorn/io/error.hpp"
+
+namespace shoehorn {
+
+namespace {
+
+void swap_floats_in_place(std::span<float> values, ByteOrder file_order) {
+  if (file_order == native_byte_order()) return;
+  for (float& v : values) v = std::bit_cast<float>(byteswap32(std::bit_cast<std::uint32_t>(v)));
+}
+
+void read_floats(const ByteSource& source, std::uint64_t offset, std::span<float> dst,
+                 ByteOrder order) {
+  source.read(offset, std::as_writable_bytes(dst));
+  swap_floats_in_place(dst, order);
+}
+
+Matrix load_matrix(const TensorInfo& t, const ByteSource& source, ByteOrder order, Arena& arena) {
+  Matrix m;
+  m.type = t.type;
+  m.rows = t.rows;
+  m.cols = t.cols;
+  m.group_size = t.group_size;
+  const std::size_t count = static_cast<std::size_t>(t.count());
+  switch (t.type) {
+    case WeightType::f32: {
+      const std::span<float> values = arena.allocate<float>(count);
+      read_floats(source, t.offset, values, order);
+      m.f32 = values.data();
+      break;
+    }
+    case WeightType::q8_group: {
+      const std::span<std::int8_t> q = arena.allocate<std::int8_t>(count);
+      source.read(t.offset, std::as_writable_bytes(q));
+      const std::span<float> scales = arena.allocate<float>(count / t.group_size);
+      read_floats(source, t.offset + count, scales, order);
+      m.q = q.data();
+      m.scales = scales.data();
+      break;
+    }
+  }
+  return m;
+}
+
+void plan_tensor(const TensorInfo& t, ArenaPlan& plan) {
+  switch (t.type) {
+    case WeightType::f32: plan.add<float>(t.count()); break;
+    case WeightType::q8_group:
+      plan.add<std::int8_t>(t.count());
+      plan.add<float>(t.count() / t.group_size);
+      break;
+  }
+}
+
+}  // namespace
+
+ModelFile read_model_file(const ByteSource& source) {
+  if (is_llama2c(source)) return read_llama2c(source);
+  // Not recognised: report why it is not a llama2.c checkpoint, the most common format.
+  return read_llama2c(source);
+}
+
+Model load_resident(ModelFile file, const ByteSource& source) {
+  ArenaPlan plan;
+  for (const TensorInfo& t : file.tensors) plan_tensor(t, plan);
+
+  Model model;
+  model.storage = Arena(plan.bytes());
+  const Config& c = file.config;
+  model.weights.layers.resize(static_cast<std::size_t>(c.n_layers));
+  for (const TensorInfo& t : file.tensors) {
+    const Matrix m = load_matrix(t, source, file.byte_order, model.storage);
+    const std::span<const float> vector(m.f32, static_cast<std::size_t>(t.cols));
+    LayerWeights* layer = t.layer >= 0 ? &model.weights.layers[static_cast<std::size_t>(t.layer)] : nullptr;
+    switch (t.role) {
+      case TensorRole::token_embedding: model.weights.token_embedding = m; break;
+      case TensorRole::final_norm: model.weights.final_norm = vector; break;
+      case TensorRole::classifier: model.weights.classifier = m; break;
+      case TensorRole::attn_norm: layer->attn_norm = vector; break;
+      case TensorRole::ffn_norm: layer->ffn_norm = vector; break;
+      case TensorRole::wq: layer->wq = m; break;
+      case TensorRole::wk: layer->wk = m; break;
+      case TensorRole::wv: layer->wv = m; break;
+      case TensorRole::wo: layer->wo = m; break;
+      case TensorRole::w1: layer->w1 = m; break;
+      case TensorRole::w2: layer->w2 = m; break;
+      case TensorRole::w3: layer->w3 = m; break;
+    }
+  }
+  if (file.shared_classifier) model.weights.classifier = model.weights.token_embedding;
+  model.file = std::move(file);
+  return model;
+}
+
+Model load_model(const std::string& path) {
+  const FileSource source(path);
+  return load_resident(read_model_file(source), source);
+}
+
+}  // namespace shoehorn

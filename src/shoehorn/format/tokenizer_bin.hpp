@@ -1,0 +1,23 @@
+// llama2.c's tokenizer.bin: int32 max_token_length, then per token: float32 score, int32 length,
+// length bytes. Little-endian. The file does not store the token count: it ends after the last
+// token (the model says how many it uses).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "shoehorn/io/source.hpp"
+#include "shoehorn/tokenizer/vocab.hpp"
+
+namespace shoehorn {
+
+inline constexpr std::uint64_t kMaxTokenizerFileBytes = 256ull << 20;
+inline constexpr int kMaxTokenLength = 1 << 16;
+
+// Reads every token in the file. Token types are inferred the way llama2.c's exporter wrote
+// them: <unk> at 0, "\n<s>\n" and "\n</s>\n" (or "<s>", "</s>") as control, <0xHH> as bytes.
+Vocab read_tokenizer_bin(const ByteSource& source);
+
+std::vector<std::byte> write_tokenizer_bin(const Vocab& vocab);
+
+}  // namespace shoehorn

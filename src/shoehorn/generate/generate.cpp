@@ -1,0 +1,127 @@
+#include "shoehorn/generate/generate.hpp"
+
+#include <chrono>
+#include <istream>
+#include <ostream>
+
+namespace shoehorn {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void emit(std::ostream& out, std::string_view piece) {
+  const std::string_view text = printable(piece);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+}
+
+// llama2.c's read_stdin: print the guide, read one line without its newline.
+std::optional<std::string> ask(std::istream& in, std::ostream& out, std::string_view guide) {
+  out << guide;
+  out.flush();
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  return line;
+}
+
+}  // namespace
+
+double GenerationStats::tokens_per_second() const {
+  return positions > 1 && decode_seconds > 0 ? (positions - 1) / decode_seconds : 0.0;
+}
+
+GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
+                         std::string_view prompt, int steps, std::ostream& out) {
+  const std::vector<int> prompt_tokens = tokenizer.encode(prompt, /*bos=*/true, /*eos=*/false);
+  const int bos = tokenizer.vocab().bos_id();
+  GenerationStats stats;
+  stats.prompt_tokens = static_cast<int>(prompt_tokens.size());
+  const auto start = Clock::now();
+  Clock::time_point decode_start{};
+
+  int token = prompt_tokens[0];
+  int pos = 0;
+  while (pos < steps) {
+    const std::span<float> logits = transformer.forward(token, pos);
+    const int next = pos + 1 < static_cast<int>(prompt_tokens.size())
+                         ? prompt_tokens[static_cast<std::size_t>(pos) + 1]
+                         : sampler.sample(logits);
+    ++pos;
+    if (next == bos) break;  // the model starts a new sequence: this one is done
+    emit(out, tokenizer.decode(token, next));
+    token = next;
+    if (pos == 1) decode_start = Clock::now();
+  }
+  out << '\n';
+  out.flush();
+  stats.positions = pos;
+  stats.total_seconds = seconds_since(start);
+  if (pos > 1) stats.decode_seconds = seconds_since(decode_start);
+  return stats;
+}
+
+GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
+                     const ChatPrompts& prompts, int steps, std::istream& in, std::ostream& out) {
+  const int eos = tokenizer.vocab().eos_id();
+  GenerationStats stats;
+  const auto start = Clock::now();
+  Clock::time_point decode_start{};
+
+  std::string system_prompt;
+  std::vector<int> prompt_tokens;
+  std::size_t user_idx = 0;
+  bool user_turn = true;
+  int next = 0;
+  int pos = 0;
+  while (pos < steps) {
+    if (user_turn) {
+      if (pos == 0) {
+        if (prompts.system) {
+          system_prompt = *prompts.system;
+        } else {
+          auto line = ask(in, out, "Enter system prompt (optional): ");
+          if (!line) break;
+          system_prompt = *line;
+        }
+      }
+      std::string user_prompt;
+      if (pos == 0 && prompts.user) {
+        user_prompt = *prompts.user;
+      } else {
+        auto line = ask(in, out, "User: ");
+        if (!line) break;
+        user_prompt = *line;
+      }
+      const std::string rendered =
+          pos == 0 && !system_prompt.empty()
+              ? "[INST] <<SYS>>\n" + system_prompt + "\n<</SYS>>\n\n" + user_prompt + " [/INST]"
+              : "[INST] " + user_prompt + " [/INST]";
+      prompt_tokens = tokenizer.encode(rendered, /*bos=*/true, /*eos=*/false);
+      stats.prompt_tokens += static_cast<int>(prompt_tokens.size());
+      user_idx = 0;
+      user_turn = false;
+      out << "Assistant: ";
+    }
+    const int token = user_idx < prompt_tokens.size() ? prompt_tokens[user_idx++] : next;
+    if (token == eos) user_turn = true;
+    // llama2.c samples at every position, prompt included: the RNG advances the same way.
+    next = sampler.sample(transformer.forward(token, pos));
+    ++pos;
+    if (user_idx >= prompt_tokens.size() && next != eos) emit(out, tokenizer.decode(token, next));
+    if (next == eos) out << '\n';
+    if (pos == 1) decode_start = Clock::now();
+  }
+  out << '\n';
+  out.flush();
+  stats.positions = pos;
+  stats.total_seconds = seconds_since(start);
+  if (pos > 1) stats.decode_seconds = seconds_since(decode_start);
+  return stats;
+}
+
+}  // namespace shoehorn

@@ -1,0 +1,40 @@
+// llama2.c's two loops over the engine: generate (complete a prompt) and chat (Llama 2 chat
+// template, turn by turn). Text goes to an ostream, flushed after every token.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shoehorn/model/transformer.hpp"
+#include "shoehorn/sample/sampler.hpp"
+#include "shoehorn/tokenizer/tokenizer.hpp"
+
+namespace shoehorn {
+
+struct GenerationStats {
+  int prompt_tokens = 0;
+  int positions = 0;         // forward passes run
+  double decode_seconds = 0; // from the end of the first forward pass to the end, as llama2.c
+  double total_seconds = 0;
+
+  // llama2.c's "achieved tok/s": positions after the first over the time they took.
+  double tokens_per_second() const;
+};
+
+// Runs positions 0..steps-1 (steps <= transformer.max_positions()): the prompt (after BOS) is
+// forced, then tokens are sampled until BOS or the last step.
+GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
+                         std::string_view prompt, int steps, std::ostream& out);
+
+struct ChatPrompts {
+  std::optional<std::string> user;    // first user turn; asked on `in` when absent
+  std::optional<std::string> system;  // asked on `in` when absent
+};
+
+// llama2.c's chat loop. Ends after steps positions, or when `in` runs out of lines.
+GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
+                     const ChatPrompts& prompts, int steps, std::istream& in, std::ostream& out);
+
+}  // namespace shoehorn

@@ -1,0 +1,88 @@
+#include "shoehorn/io/source.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "shoehorn/io/error.hpp"
+
+namespace shoehorn {
+
+FileSource::FileSource(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) fail(path_, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    fail(path_, "not a regular file");
+  }
+  size_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+FileSource::~FileSource() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileSource::read(std::uint64_t offset, std::span<std::byte> dst) const {
+  if (offset > size_ || dst.size() > size_ - offset) {
+    fail_at(path_, "read", offset,
+            "needs " + std::to_string(dst.size()) + " bytes but the file has " +
+                std::to_string(size_));
+  }
+  std::size_t done = 0;
+  while (done < dst.size()) {
+    const ssize_t n = ::pread(fd_, dst.data() + done, dst.size() - done,
+                              static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_at(path_, "read", offset + done, std::strerror(errno));
+    if (n == 0) fail_at(path_, "read", offset + done, "file ended early (was it truncated?)");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+MemorySource::MemorySource(std::string name, std::span<const std::byte> bytes)
+    : name_(std::move(name)), bytes_(bytes) {}
+
+void MemorySource::read(std::uint64_t offset, std::span<std::byte> dst) const {
+  if (offset > bytes_.size() || dst.size() > bytes_.size() - offset) {
+    fail_at(name_, "read", offset,
+            "needs " + std::to_string(dst.size()) + " bytes but the data has " +
+                std::to_string(bytes_.size()));
+  }
+  if (!dst.empty()) std::memcpy(dst.data(), bytes_.data() + offset, dst.size());
+}
+
+std::vector<std::byte> read_all(const ByteSource& source, std::uint64_t max_bytes) {
+  if (source.size() > max_bytes) {
+    fail(source.name(), "file is " + std::to_string(source.size()) +
+                            " bytes, more than the " + std::to_string(max_bytes) +
+                            " bytes this reader accepts");
+  }
+  std::vector<std::byte> bytes(static_cast<std::size_t>(source.size()));
+  source.read(0, bytes);
+  return bytes;
+}
+
+void write_file(const std::string& path, std::span<const std::byte> bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(path, std::string("cannot create: ") + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      fail(path, std::string("write failed: ") + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) fail(path, std::string("close failed: ") + std::strerror(errno));
+}
+
+}  // namespace shoehorn

@@ -1,0 +1,142 @@
+#include "shoehorn/kernels/ops.hpp"
+
+#include <cmath>
+#include <cstring>
+
+namespace shoehorn::kernels {
+
+void rmsnorm(std::span<float> out, std::span<const float> x, std::span<const float> weight,
+             float eps) {
+  const std::size_t n = x.size();
+  float ss = 0.0f;
+  for (std::size_t j = 0; j < n; ++j) ss += x[j] * x[j];
+  ss /= static_cast<float>(static_cast<int>(n));
+  ss += eps;
+  ss = 1.0f / std::sqrt(ss);
+  for (std::size_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
+}
+
+void softmax(std::span<float> x) {
+  float max_val = x[0];
+  for (std::size_t i = 1; i < x.size(); ++i) {
+    if (x[i] > max_val) max_val = x[i];
+  }
+  float sum = 0.0f;
+  for (float& v : x) {
+    v = std::exp(v - max_val);
+    sum += v;
+  }
+  for (float& v : x) v /= sum;
+}
+
+void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size) {
+  const std::size_t gs = static_cast<std::size_t>(group_size);
+  const std::size_t groups = x.size() / gs;
+  for (std::size_t g = 0; g < groups; ++g) {
+    const float* xg = x.data() + g * gs;
+    float wmax = 0.0f;
+    for (std::size_t i = 0; i < gs; ++i) {
+      const float v = std::fabs(xg[i]);
+      if (v > wmax) wmax = v;
+    }
+    const float scale = wmax / 127.0f;
+    out.scales[g] = scale;
+    for (std::size_t i = 0; i < gs; ++i) {
+      // runq.c divides by the scale; an all-zero group (scale 0) would divide 0 by 0 there, an
+      // undefined conversion of NaN. Zero is what that group means.
+      const float quant = scale == 0.0f ? 0.0f : xg[i] / scale;
+      out.q[g * gs + i] = static_cast<std::int8_t>(std::round(static_cast<double>(quant)));
+    }
+  }
+}
+
+namespace {
+
+void matvec_f32_rows(float* out, const float* w, const float* x, int n, int row_begin,
+                     int row_end) {
+  // Four rows at a time: four independent sums keep the pipeline busy while each sum still
+  // adds its terms in column order, exactly as llama2.c does.
+  int r = row_begin;
+  for (; r + 4 <= row_end; r += 4) {
+    const float* w0 = w + static_cast<std::size_t>(r) * n;
+    const float* w1 = w0 + n;
+    const float* w2 = w1 + n;
+    const float* w3 = w2 + n;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int j = 0; j < n; ++j) {
+      const float xj = x[j];
+      a0 += w0[j] * xj;
+      a1 += w1[j] * xj;
+      a2 += w2[j] * xj;
+      a3 += w3[j] * xj;
+    }
+    out[r] = a0;
+    out[r + 1] = a1;
+    out[r + 2] = a2;
+    out[r + 3] = a3;
+  }
+  for (; r < row_end; ++r) {
+    const float* wr = w + static_cast<std::size_t>(r) * n;
+    float acc = 0.0f;
+    for (int j = 0; j < n; ++j) acc += wr[j] * x[j];
+    out[r] = acc;
+  }
+}
+
+void matvec_q8_group_rows(float* out, const Matrix& w, const MatvecInput& in, int row_begin,
+                          int row_end) {
+  const int n = w.cols;
+  const int gs = w.group_size;
+  for (int r = row_begin; r < row_end; ++r) {
+    const std::size_t base = static_cast<std::size_t>(r) * n;
+    const std::int8_t* wq = w.q + base;
+    float val = 0.0f;
+    for (int j = 0; j + gs <= n; j += gs) {
+      std::int32_t ival = 0;
+      for (int k = 0; k < gs; ++k) {
+        ival += static_cast<std::int32_t>(in.q[j + k]) * static_cast<std::int32_t>(wq[j + k]);
+      }
+      val += static_cast<float>(ival) * w.scales[(base + j) / gs] * in.scales[j / gs];
+    }
+    out[r] = val;
+  }
+}
+
+}  // namespace
+
+void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
+                 int row_end) {
+  switch (w.type) {
+    case WeightType::f32:
+      matvec_f32_rows(out.data(), w.f32, in.f32.data(), w.cols, row_begin, row_end);
+      return;
+    case WeightType::q8_group:
+      matvec_q8_group_rows(out.data(), w, in, row_begin, row_end);
+      return;
+  }
+}
+
+void embedding_row(std::span<float> out, const Matrix& table, int row) {
+  const std::size_t base = static_cast<std::size_t>(row) * table.cols;
+  switch (table.type) {
+    case WeightType::f32:
+      std::memcpy(out.data(), table.f32 + base, out.size() * sizeof(float));
+      return;
+    case WeightType::q8_group:
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = table.q[base + i] * table.scales[(base + i) / table.group_size];
+      }
+      return;
+  }
+}
+
+void swiglu(std::span<float> gate, std::span<const float> up) {
+  for (std::size_t i = 0; i < gate.size(); ++i) {
+    float val = gate[i];
+    val *= (1.0f / (1.0f + std::exp(-val)));
+    val *= up[i];
+    gate[i] = val;
+  }
+}
+
+}  // namespace shoehorn::kernels

@@ -1,0 +1,43 @@
+// The forward pass's building blocks, written to llama2.c's exact arithmetic: every float
+// operation happens in the same order as run.c/runq.c (-ffp-contract=off keeps the compiler
+// from fusing multiplies and adds), so logits are bit-identical to the reference.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "shoehorn/model/weights.hpp"
+
+namespace shoehorn::kernels {
+
+void rmsnorm(std::span<float> out, std::span<const float> x, std::span<const float> weight,
+             float eps);
+
+void softmax(std::span<float> x);
+
+// llama2.c runq.c activation quantization: per group, scale = max|x| / 127, q = round(x / scale).
+struct QuantizedVector {
+  std::span<std::int8_t> q;
+  std::span<float> scales;
+};
+void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size);
+
+// The input of a matrix-vector product: floats, plus their int8 groups when the weights are
+// llama2.c Q8 (computed once and shared by every matrix that reads the same vector).
+struct MatvecInput {
+  std::span<const float> f32;
+  std::span<const std::int8_t> q;
+  std::span<const float> scales;
+};
+
+// out[r] for r in [row_begin, row_end): one row's sum runs in order over the columns.
+void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
+                 int row_end);
+
+// Copies row `row` of an embedding table into out, dequantizing if needed.
+void embedding_row(std::span<float> out, const Matrix& table, int row);
+
+// out = silu(gate) * up, in place on gate.
+void swiglu(std::span<float> gate, std::span<const float> up);
+
+}  // namespace shoehorn::kernels

@@ -1,0 +1,73 @@
+// A planned arena: one allocation sized up front, carved into typed arrays.
+//
+// The consoles' rule: know every large buffer before running, allocate once, and never allocate
+// in the hot path. An ArenaPlan adds up the sizes (with alignment) first; the Arena is then
+// created with exactly that capacity and hands out the same arrays in the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <span>
+#include <type_traits>
+
+namespace shoehorn {
+
+inline constexpr std::size_t kArenaAlignment = 64;  // a cache line; also enough for AVX-512
+
+constexpr std::size_t align_up(std::size_t n, std::size_t alignment) {
+  return (n + alignment - 1) / alignment * alignment;
+}
+
+class ArenaPlan {
+ public:
+  template <class T>
+  void add(std::size_t count) {
+    bytes_ = align_up(bytes_, kArenaAlignment) + count * sizeof(T);
+  }
+  std::size_t bytes() const { return align_up(bytes_, kArenaAlignment); }
+
+ private:
+  std::size_t bytes_ = 0;
+};
+
+class Arena {
+ public:
+  Arena() = default;
+  explicit Arena(std::size_t capacity);
+  Arena(Arena&&) noexcept = default;
+  Arena& operator=(Arena&&) noexcept = default;
+
+  // Throws std::bad_alloc-free Error when the plan was wrong (a bug, not bad input).
+  template <class T>
+  std::span<T> allocate(std::size_t count) {
+    static_assert(std::is_trivially_destructible_v<T>, "arena arrays are never destroyed");
+    static_assert(alignof(T) <= kArenaAlignment);
+    const std::size_t start = align_up(used_, kArenaAlignment);
+    const std::size_t bytes = count * sizeof(T);
+    check_fits(start, bytes);
+    used_ = start + bytes;
+    T* first = reinterpret_cast<T*>(storage_.get() + start);
+    // Begins the lifetime of each element (value-initialised: zeros for arithmetic types).
+    for (std::size_t i = 0; i < count; ++i) ::new (static_cast<void*>(first + i)) T();
+    return {first, count};
+  }
+
+  std::size_t capacity() const { return capacity_; }
+  std::size_t used() const { return used_; }
+
+ private:
+  struct AlignedDelete {
+    void operator()(std::byte* p) const {
+      ::operator delete[](p, std::align_val_t(kArenaAlignment));
+    }
+  };
+  void check_fits(std::size_t start, std::size_t bytes) const;
+
+  std::unique_ptr<std::byte[], AlignedDelete> storage_;
+  std::size_t capacity_ = 0;
+  std::size_t used_ = 0;
+};
+
+}  // namespace shoehorn

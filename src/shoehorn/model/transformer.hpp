@@ -1,0 +1,43 @@
+// The Llama forward pass for one token at a time, over a KV cache sized by the positions the
+// caller will actually use (not the model's whole context).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "shoehorn/memory/arena.hpp"
+#include "shoehorn/model/model.hpp"
+
+namespace shoehorn {
+
+class Transformer {
+ public:
+  // max_positions: how many positions forward() will be called for (1..seq_len).
+  Transformer(const Model& model, int max_positions);
+
+  // Runs token at position pos (0 <= pos < max_positions) and returns the logits, which stay
+  // valid until the next call. Allocates nothing.
+  std::span<float> forward(int token, int pos);
+
+  const Config& config() const { return model_.config(); }
+  int max_positions() const { return max_positions_; }
+  std::size_t state_bytes() const { return arena_.capacity(); }
+
+ private:
+  void attention(int layer, int pos);
+
+  const Model& model_;
+  int max_positions_;
+  Arena arena_;
+  // Activations (llama2.c's RunState names).
+  std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, att_, logits_;
+  std::span<float> key_cache_, value_cache_;  // n_layers x max_positions x kv_dim
+  std::span<float> rope_cos_, rope_sin_;      // head_size / 2, for the current position
+  std::span<float> rope_freq_;                // head_size / 2
+  // int8 groups of the current input vector, used when weights are llama2.c Q8.
+  std::span<std::int8_t> xq_, hq_;
+  std::span<float> xq_scales_, hq_scales_;
+};
+
+}  // namespace shoehorn

@@ -1,0 +1,188 @@
+#include "shoehorn/tokenizer/tokenizer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <queue>
+#include <unordered_map>
+
+#include "shoehorn/tokenizer/utf8.hpp"
+
+namespace shoehorn {
+
+namespace {
+
+// One byte per entry, for decode()'s byte pieces.
+constexpr std::array<char, 256> make_byte_table() {
+  std::array<char, 256> table{};
+  for (int i = 0; i < 256; ++i) table[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  return table;
+}
+constexpr std::array<char, 256> kByteTable = make_byte_table();
+
+// A run of normalized text that is currently one symbol; symbols form a linked list.
+struct Symbol {
+  std::size_t begin = 0;
+  std::size_t size = 0;  // 0 once merged into its left neighbour
+  int prev = -1;
+  int next = -1;
+  bool frozen = false;  // user-defined pieces never merge
+};
+
+struct Candidate {
+  float score;
+  int left;
+  int right;
+  std::size_t size;  // left + right size when queued: detects stale entries
+};
+
+// Highest score first; among equal scores the leftmost pair, as SentencePiece orders them.
+struct CandidateOrder {
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    if (a.score != b.score) return a.score < b.score;
+    return a.left > b.left;
+  }
+};
+
+}  // namespace
+
+Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
+  for (int id = 0; id < vocab_.size(); ++id) {
+    if (vocab_.type(id) == TokenType::user_defined) user_defined_.push_back(id);
+  }
+  std::stable_sort(user_defined_.begin(), user_defined_.end(), [this](int a, int b) {
+    return vocab_.piece(a).size() > vocab_.piece(b).size();
+  });
+}
+
+std::string Tokenizer::normalize(std::string_view text) const {
+  std::string out;
+  if (text.empty()) return out;
+  out.reserve(text.size() + 8);
+  out += ' ';  // the dummy prefix: a word boundary before the first word
+  while (!text.empty()) {
+    const std::size_t len = utf8::valid_prefix_length(text);
+    if (len == 0) {
+      out += utf8::kReplacementCharacter;
+      text.remove_prefix(1);
+      continue;
+    }
+    const std::string_view ch = text.substr(0, len);
+    if (ch == utf8::kWordBoundary) {
+      out += ' ';  // the vocabulary spells U+2581 as a space
+    } else {
+      out += ch;
+    }
+    text.remove_prefix(len);
+  }
+  return out;
+}
+
+std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  const std::string normalized = normalize(text);
+  const std::string_view norm = normalized;
+
+  std::vector<Symbol> symbols;
+  symbols.reserve(norm.size());
+  for (std::size_t pos = 0; pos < norm.size();) {
+    Symbol s;
+    s.begin = pos;
+    for (const int id : user_defined_) {
+      const std::string& piece = vocab_.piece(id);
+      if (norm.substr(pos, piece.size()) == piece) {
+        s.size = piece.size();
+        s.frozen = true;
+        break;
+      }
+    }
+    if (s.size == 0) s.size = utf8::valid_prefix_length(norm.substr(pos));
+    const int index = static_cast<int>(symbols.size());
+    s.prev = index - 1;
+    s.next = pos + s.size < norm.size() ? index + 1 : -1;
+    pos += s.size;
+    symbols.push_back(s);
+  }
+
+  std::priority_queue<Candidate, std::vector<Candidate>, CandidateOrder> agenda;
+  // Pieces of type "unused" may be merged through, then split back (SentencePiece's rev_merge).
+  std::unordered_map<std::string_view, std::size_t> unused_split;
+  auto consider = [&](int left, int right) {
+    if (left < 0 || right < 0 || symbols[left].frozen || symbols[right].frozen) return;
+    const std::size_t size = symbols[left].size + symbols[right].size;
+    const std::string_view piece = norm.substr(symbols[left].begin, size);
+    const int id = vocab_.find(piece);
+    if (id < 0) return;
+    agenda.push({vocab_.score(id), left, right, size});
+    if (vocab_.type(id) == TokenType::unused) unused_split[piece] = symbols[left].size;
+  };
+  for (std::size_t i = 1; i < symbols.size(); ++i) {
+    consider(static_cast<int>(i) - 1, static_cast<int>(i));
+  }
+
+  while (!agenda.empty()) {
+    const Candidate top = agenda.top();
+    agenda.pop();
+    Symbol& left = symbols[top.left];
+    Symbol& right = symbols[top.right];
+    if (left.size == 0 || right.size == 0 || left.size + right.size != top.size) continue;
+    left.size += right.size;
+    left.next = right.next;
+    if (right.next >= 0) symbols[right.next].prev = top.left;
+    right.size = 0;
+    consider(left.prev, top.left);
+    consider(top.left, left.next);
+  }
+
+  std::vector<int> ids;
+  ids.reserve(symbols.size() + 2);
+  if (bos) ids.push_back(vocab_.bos_id());
+  auto emit = [&](auto&& self, std::string_view piece) -> void {
+    const int id = vocab_.find(piece);
+    if (id >= 0 && vocab_.type(id) == TokenType::unused) {
+      if (const auto split = unused_split.find(piece); split != unused_split.end()) {
+        self(self, piece.substr(0, split->second));
+        self(self, piece.substr(split->second));
+        return;
+      }
+    }
+    if (id >= 0) {
+      ids.push_back(id);
+      return;
+    }
+    // Outside the vocabulary: one <0xHH> piece per byte, or <unk> without byte pieces.
+    bool all_bytes = true;
+    for (const char c : piece) all_bytes = all_bytes && vocab_.byte_id(static_cast<std::uint8_t>(c)) >= 0;
+    if (!all_bytes) {
+      ids.push_back(vocab_.unk_id());
+      return;
+    }
+    for (const char c : piece) ids.push_back(vocab_.byte_id(static_cast<std::uint8_t>(c)));
+  };
+  for (int i = symbols.empty() ? -1 : 0; i != -1; i = symbols[i].next) {
+    emit(emit, norm.substr(symbols[i].begin, symbols[i].size));
+  }
+  if (eos) ids.push_back(vocab_.eos_id());
+  return ids;
+}
+
+std::string_view Tokenizer::decode(int prev_token, int token) const {
+  std::string_view piece = vocab_.piece(token);
+  if (prev_token == vocab_.bos_id() && !piece.empty() && piece.front() == ' ') {
+    piece.remove_prefix(1);
+  }
+  const int byte = parse_byte_piece(piece);
+  if (byte >= 0) return {&kByteTable[static_cast<std::size_t>(byte)], 1};
+  return piece;
+}
+
+std::string_view printable(std::string_view piece) {
+  piece = piece.substr(0, piece.find('\0'));
+  if (piece.size() == 1) {
+    const auto c = static_cast<unsigned char>(piece[0]);
+    const bool is_print = c >= 0x20 && c <= 0x7E;
+    const bool is_space = c == ' ' || (c >= '\t' && c <= '\r');
+    if (!is_print && !is_space) return {};
+  }
+  return piece;
+}
+
+}  // namespace shoehorn

@@ -1,0 +1,71 @@
+// A SentencePiece-style vocabulary: pieces with scores and types.
+//
+// Pieces are stored as llama2.c's tokenizer.bin stores them: SentencePiece's word-boundary mark
+// U+2581 is a plain space. Byte pieces keep their "<0xHH>" spelling.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace shoehorn {
+
+// The values of SentencePiece's ModelProto::SentencePiece::Type (and GGUF's token types).
+enum class TokenType : std::uint8_t {
+  normal = 1,
+  unknown = 2,
+  control = 3,
+  user_defined = 4,
+  unused = 5,
+  byte = 6,
+};
+
+class Vocab {
+ public:
+  Vocab() = default;
+  Vocab(std::vector<std::string> pieces, std::vector<float> scores, std::vector<TokenType> types,
+        int max_token_length, int bos_id, int eos_id, int unk_id);
+  // The lookup table points into the pieces: a copy must build its own.
+  Vocab(const Vocab& other);
+  Vocab& operator=(const Vocab& other);
+  Vocab(Vocab&&) noexcept = default;
+  Vocab& operator=(Vocab&&) noexcept = default;
+
+  int size() const { return static_cast<int>(pieces_.size()); }
+  const std::string& piece(int id) const { return pieces_[static_cast<std::size_t>(id)]; }
+  float score(int id) const { return scores_[static_cast<std::size_t>(id)]; }
+  TokenType type(int id) const { return types_[static_cast<std::size_t>(id)]; }
+  int max_token_length() const { return max_token_length_; }
+  int bos_id() const { return bos_id_; }
+  int eos_id() const { return eos_id_; }
+  int unk_id() const { return unk_id_; }
+
+  // Id of a normal, user-defined or unused piece (unused pieces are only merged through), or -1.
+  int find(std::string_view text) const;
+  // Id of the byte piece <0xHH>, or -1 when the vocabulary has no such piece.
+  int byte_id(std::uint8_t byte) const { return byte_ids_[byte]; }
+  // The byte a byte piece stands for, or -1 for other pieces.
+  int byte_value(int id) const;
+
+  // Keeps the first n pieces (a tokenizer file may hold more pieces than the model uses).
+  void truncate(int n);
+
+ private:
+  void index();
+
+  std::vector<std::string> pieces_;
+  std::vector<float> scores_;
+  std::vector<TokenType> types_;
+  int max_token_length_ = 0;
+  int bos_id_ = 1, eos_id_ = 2, unk_id_ = 0;
+  std::unordered_map<std::string_view, int> lookup_;
+  std::array<int, 256> byte_ids_{};
+};
+
+// The byte a "<0xHH>" spelling stands for (exactly that form, uppercase or lowercase hex), or -1.
+int parse_byte_piece(std::string_view piece);
+
+}  // namespace shoehorn
