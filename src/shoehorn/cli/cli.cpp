@@ -17,6 +17,7 @@ int main(int argc, const char* const* argv, Io io) {
   add_tokenize(app, io);
   add_inspect(app, io);
   add_init(app, io);
+  add_convert(app, io);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

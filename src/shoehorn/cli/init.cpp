@@ -19,12 +19,30 @@ struct InitOptions {
   int version = 0;
   bool separate_classifier = false;
   bool big_endian = false;
+  // Overrides of single fields of the shape (0: keep the shape's).
+  Config fields{};
 };
 
+Config shape_with_overrides(const InitOptions& o) {
+  const std::optional<Config> shape = find_shape(o.shape);
+  if (!shape) fail(o.shape, "unknown shape (see shoehorn init --help)");
+  Config c = *shape;
+  const Config& f = o.fields;
+  for (auto [field, value] : {std::pair{&c.dim, f.dim}, {&c.hidden_dim, f.hidden_dim},
+                              {&c.n_layers, f.n_layers}, {&c.n_heads, f.n_heads},
+                              {&c.n_kv_heads, f.n_kv_heads}, {&c.vocab_size, f.vocab_size},
+                              {&c.seq_len, f.seq_len}}) {
+    if (value != 0) *field = value;
+  }
+  if (const std::optional<ConfigProblem> problem = check_config(c)) {
+    fail(o.output, "shape field '" + problem->field + "': " + problem->what);
+  }
+  return c;
+}
+
 void init(const InitOptions& o) {
-  const std::optional<Config> config = find_shape(o.shape);
-  if (!config) fail(o.shape, "unknown shape (see shoehorn init --help)");
-  const Model model = random_model(*config, !o.separate_classifier, parse_seed(o.seed));
+  const Model model =
+      random_model(shape_with_overrides(o), !o.separate_classifier, parse_seed(o.seed));
   Llama2cWriteOptions write;
   write.version = static_cast<Llama2cVersion>(o.version);
   write.byte_order = o.big_endian ? ByteOrder::big : ByteOrder::little;
@@ -44,6 +62,13 @@ void add_init(CLI::App& app, Io) {
   cmd->add_option("--llama2c-version", options->version,
                   "llama2.c checkpoint version: 0 (fp32), 1 (ak42 fp32), 2 (ak42 int8 groups)")
       ->check(CLI::Range(0, 2));
+  Config& f = options->fields;
+  for (auto [flag, field] : {std::pair{"--dim", &f.dim}, {"--hidden-dim", &f.hidden_dim},
+                             {"--layers", &f.n_layers}, {"--heads", &f.n_heads},
+                             {"--kv-heads", &f.n_kv_heads}, {"--vocab", &f.vocab_size},
+                             {"--seq-len", &f.seq_len}}) {
+    cmd->add_option(flag, *field, "Override the shape's field")->check(CLI::PositiveNumber);
+  }
   cmd->add_flag("--separate-classifier", options->separate_classifier,
                 "Store the classifier apart from the token embedding");
   cmd->add_flag("--big-endian", options->big_endian, "Write big-endian (as console ports did)");

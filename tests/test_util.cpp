@@ -1,0 +1,90 @@
+#include "test_util.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+#include "shoehorn/cli/cli.hpp"
+
+namespace shoehorn::test {
+
+std::string shared_path(const std::string& relative) {
+  const char* env = std::getenv("SHOEHORN_SHARED");
+  const std::string root = env != nullptr ? env : SHOEHORN_TEST_SHARED_DIR;
+  return root + "/" + relative;
+}
+
+std::string data_path(const std::string& relative) {
+  return std::string(SHOEHORN_TEST_DATA_DIR) + "/" + relative;
+}
+
+std::string scratch_path(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::path(SHOEHORN_TEST_SCRATCH_DIR);
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::byte> read_bytes(const std::string& path) {
+  const std::string text = read_text(path);
+  std::vector<std::byte> bytes(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) bytes[i] = static_cast<std::byte>(text[i]);
+  return bytes;
+}
+
+void write_bytes(const std::string& path, const std::vector<std::byte>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  for (const std::byte b : bytes) out.put(static_cast<char>(b));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const std::string& in) {
+  std::vector<std::string> argv = {"shoehorn"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::istringstream input(in);
+  std::ostringstream out, err;
+  CliResult result;
+  result.status = cli::main(argv, {input, out, err});
+  result.out = out.str();
+  result.err = err.str();
+  return result;
+}
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      const char c = text[++i];
+      if (c == 'x' && i + 2 < text.size() + 0) {
+        out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += c == 't' ? '\t' : c == 'n' ? '\n' : c;
+      }
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace shoehorn::test

@@ -1,0 +1,34 @@
+// Helpers shared by the tests: paths to the reference data and an in-process CLI runner.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace shoehorn::test {
+
+// ../shared beside the source tree (SHOEHORN_SHARED in the environment overrides it).
+std::string shared_path(const std::string& relative);
+// tests/data in the source tree.
+std::string data_path(const std::string& relative);
+// A fresh directory for this test's files, inside the build tree.
+std::string scratch_path(const std::string& name);
+
+std::string read_text(const std::string& path);
+std::vector<std::byte> read_bytes(const std::string& path);
+void write_bytes(const std::string& path, const std::vector<std::byte>& bytes);
+
+struct CliResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `shoehorn ARGS...` in-process (args exclude the program name), stdin from `in`.
+CliResult run_cli(const std::vector<std::string>& args, const std::string& in = "");
+
+// Splits a line at tabs.
+std::vector<std::string> split_tabs(const std::string& line);
+// Undoes the \t, \n, \\ and \xHH escapes of the test data tables.
+std::string unescape(const std::string& text);
+
+}  // namespace shoehorn::test
