@@ -9,6 +9,7 @@
 #include "shoehorn/io/cursor.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/dequantize.hpp"
+#include "shoehorn/quant/round.hpp"
 
 namespace shoehorn {
 
@@ -273,8 +274,7 @@ void put_q8_groups(std::vector<std::byte>& out, std::span<const float> w, int gr
     scales[g] = scale;
     for (std::size_t i = 0; i < gs; ++i) {
       const float quant = scale == 0.0f ? 0.0f : w[g * gs + i] / scale;
-      out[at + g * gs + i] =
-          static_cast<std::byte>(static_cast<std::int8_t>(std::nearbyint(quant)));
+      out[at + g * gs + i] = static_cast<std::byte>(round_half_even_int8(quant));
     }
   }
   put_f32s(out, scales, order);

@@ -1,5 +1,7 @@
 #include "shoehorn/kernels/ops.hpp"
 
+#include "shoehorn/quant/round.hpp"
+
 #include <cmath>
 #include <cstring>
 
@@ -45,7 +47,7 @@ void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group
       // runq.c divides by the scale; an all-zero group (scale 0) would divide 0 by 0 there, an
       // undefined conversion of NaN. Zero is what that group means.
       const float quant = scale == 0.0f ? 0.0f : xg[i] / scale;
-      out.q[g * gs + i] = static_cast<std::int8_t>(std::round(static_cast<double>(quant)));
+      out.q[g * gs + i] = round_half_away_int8(quant);
     }
   }
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: native, ASan+UBSan, big-endian PowerPC 64 under qemu,
+# and every fuzz target over its corpus for a short while.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="$(nproc)"
+fuzz_seconds="${SHOEHORN_FUZZ_SECONDS:-30}"
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "dependencies"
+scripts/deps.sh
+
+step "native build and tests"
+cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON
+cmake --build build
+ctest --test-dir build -j "$jobs" --output-on-failure
+
+step "ASan + UBSan build and tests"
+cmake -G Ninja -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSHOEHORN_SANITIZE=ON -DSHOEHORN_WERROR=ON
+cmake --build build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j "$jobs" --output-on-failure
+
+step "big-endian PowerPC 64 build and tests under qemu"
+cmake -G Ninja -B build-ppc64 -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/ppc64-be.cmake
+cmake --build build-ppc64
+ctest --test-dir build-ppc64 -j "$jobs" --output-on-failure
+
+step "fuzz targets (${fuzz_seconds}s each)"
+CXX=clang++ cmake -G Ninja -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSHOEHORN_FUZZ=ON -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TESTS=OFF
+cmake --build build-fuzz
+for corpus in fuzz/corpus/*/; do
+  name="$(basename "$corpus")"
+  work="build-fuzz/corpus-$name"
+  mkdir -p "$work"
+  # New inputs go to the build tree; the committed corpus stays as it is.
+  "build-fuzz/fuzz/fuzz_$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+    -malloc_limit_mb=1024 -print_final_stats=1 "$work" "$corpus" 2>&1 | tail -n 12
+done
+
+step "all tests passed"
