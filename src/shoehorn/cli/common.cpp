@@ -1,5 +1,7 @@
 #include "shoehorn/cli/common.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <charconv>
 #include <filesystem>
 #include <limits>
@@ -75,6 +77,21 @@ std::uint64_t parse_size(const std::string& text) {
     throw Error("size '" + text + "' is too large");
   }
   return value * unit;
+}
+
+void Llama2cOutputFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--llama2c-version", version,
+                 "llama2.c checkpoint version: 0 (fp32), 1 (ak42 fp32), 2 (ak42 int8 groups)")
+      ->check(CLI::Range(0, 2));
+  cmd.add_option("--group-size", group_size,
+                 "Version 2 group size, halved until it divides dim and hidden_dim (default 64)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd.add_flag("--big-endian", big_endian, "Write big-endian (as console ports did)");
+}
+
+Llama2cWriteOptions Llama2cOutputFlags::options() const {
+  return {static_cast<Llama2cVersion>(version), big_endian ? ByteOrder::big : ByteOrder::little,
+          group_size};
 }
 
 }  // namespace shoehorn::cli

@@ -5,8 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/model/model.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace shoehorn::cli {
 
@@ -22,5 +27,17 @@ std::uint64_t parse_seed(const std::string& text);
 
 // "512", "64K", "32M", "2G" (powers of 1024) -> bytes.
 std::uint64_t parse_size(const std::string& text);
+
+
+
+// --llama2c-version, --group-size and --big-endian, for subcommands that write llama2.c files.
+struct Llama2cOutputFlags {
+  int version = 0;
+  int group_size = 64;
+  bool big_endian = false;
+
+  void add_to(CLI::App& cmd);
+  Llama2cWriteOptions options() const;
+};
 
 }  // namespace shoehorn::cli

@@ -16,9 +16,8 @@ struct InitOptions {
   std::string shape;
   std::string output;
   std::string seed = "1";
-  int version = 0;
   bool separate_classifier = false;
-  bool big_endian = false;
+  Llama2cOutputFlags format;
   // Overrides of single fields of the shape (0: keep the shape's).
   Config fields{};
 };
@@ -43,10 +42,7 @@ Config shape_with_overrides(const InitOptions& o) {
 void init(const InitOptions& o) {
   const Model model =
       random_model(shape_with_overrides(o), !o.separate_classifier, parse_seed(o.seed));
-  Llama2cWriteOptions write;
-  write.version = static_cast<Llama2cVersion>(o.version);
-  write.byte_order = o.big_endian ? ByteOrder::big : ByteOrder::little;
-  write_file(o.output, write_llama2c(model, write));
+  write_file(o.output, write_llama2c(model, o.format.options()));
 }
 
 }  // namespace
@@ -59,9 +55,6 @@ void add_init(CLI::App& app, Io) {
   cmd->add_option("--shape", options->shape, "Shape")->required()->check(CLI::IsMember(names));
   cmd->add_option("-o,--output", options->output, "Output file")->required();
   cmd->add_option("--seed", options->seed, "Seed of the weights (default 1)");
-  cmd->add_option("--llama2c-version", options->version,
-                  "llama2.c checkpoint version: 0 (fp32), 1 (ak42 fp32), 2 (ak42 int8 groups)")
-      ->check(CLI::Range(0, 2));
   Config& f = options->fields;
   for (auto [flag, field] : {std::pair{"--dim", &f.dim}, {"--hidden-dim", &f.hidden_dim},
                              {"--layers", &f.n_layers}, {"--heads", &f.n_heads},
@@ -71,7 +64,7 @@ void add_init(CLI::App& app, Io) {
   }
   cmd->add_flag("--separate-classifier", options->separate_classifier,
                 "Store the classifier apart from the token embedding");
-  cmd->add_flag("--big-endian", options->big_endian, "Write big-endian (as console ports did)");
+  options->format.add_to(*cmd);
   cmd->callback([options] { init(*options); });
 }
 

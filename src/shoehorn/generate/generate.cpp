@@ -14,6 +14,24 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Times a run as llama2.c does: tok/s counts from the end of the first forward pass.
+struct RunClock {
+  Clock::time_point start = Clock::now();
+  Clock::time_point decode_start{};
+
+  void ran(int positions) {
+    if (positions == 1) decode_start = Clock::now();
+  }
+  // Ends the output line and fills in the stats.
+  void finish(GenerationStats& stats, int positions, std::ostream& out) const {
+    out << '\n';
+    out.flush();
+    stats.positions = positions;
+    stats.total_seconds = seconds_since(start);
+    if (positions > 1) stats.decode_seconds = seconds_since(decode_start);
+  }
+};
+
 void emit(std::ostream& out, std::string_view piece) {
   const std::string_view text = printable(piece);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
@@ -41,8 +59,7 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
   const int bos = tokenizer.vocab().bos_id();
   GenerationStats stats;
   stats.prompt_tokens = static_cast<int>(prompt_tokens.size());
-  const auto start = Clock::now();
-  Clock::time_point decode_start{};
+  RunClock clock;
 
   int token = prompt_tokens[0];
   int pos = 0;
@@ -55,13 +72,9 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
     if (next == bos) break;  // the model starts a new sequence: this one is done
     emit(out, tokenizer.decode(token, next));
     token = next;
-    if (pos == 1) decode_start = Clock::now();
+    clock.ran(pos);
   }
-  out << '\n';
-  out.flush();
-  stats.positions = pos;
-  stats.total_seconds = seconds_since(start);
-  if (pos > 1) stats.decode_seconds = seconds_since(decode_start);
+  clock.finish(stats, pos, out);
   return stats;
 }
 
@@ -69,8 +82,7 @@ GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampl
                      const ChatPrompts& prompts, int steps, std::istream& in, std::ostream& out) {
   const int eos = tokenizer.vocab().eos_id();
   GenerationStats stats;
-  const auto start = Clock::now();
-  Clock::time_point decode_start{};
+  RunClock clock;
 
   std::string system_prompt;
   std::vector<int> prompt_tokens;
@@ -114,13 +126,9 @@ GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampl
     ++pos;
     if (user_idx >= prompt_tokens.size() && next != eos) emit(out, tokenizer.decode(token, next));
     if (next == eos) out << '\n';
-    if (pos == 1) decode_start = Clock::now();
+    clock.ran(pos);
   }
-  out << '\n';
-  out.flush();
-  stats.positions = pos;
-  stats.total_seconds = seconds_since(start);
-  if (pos > 1) stats.decode_seconds = seconds_since(decode_start);
+  clock.finish(stats, pos, out);
   return stats;
 }
 
