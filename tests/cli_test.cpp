@@ -115,3 +115,22 @@ TEST(Cli, ConvertBetweenVersionsKeepsTheOutput) {
 
 }  // namespace
 }  // namespace shoehorn::test
+
+namespace shoehorn::test {
+namespace {
+
+// The decode-speed report on the stories15M shape (random weights, Llama 2 vocabulary).
+TEST(Cli, ReportsSpeedOnStories15MShape) {
+  const std::string path = scratch_path("random-stories15M.bin");
+  CliResult r = run_cli({"init", "--shape", "stories15M", "-o", path});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_bytes(path).size(), 28u + 4u * 15191712u + 2u * 256 * 24 * 4);
+  r = run_cli({"run", path, "-z", llama2_tok(), "-n", "6", "-s", "1", "-i", "Once"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("Once")) << r.out;
+  EXPECT_NE(r.err.find("achieved tok/s: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(6 positions, 2 prompt tokens)"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace shoehorn::test

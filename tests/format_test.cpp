@@ -10,6 +10,7 @@
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/model/dequantize.hpp"
 #include "shoehorn/model/random_model.hpp"
+#include "shoehorn/model/transformer.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -131,6 +132,22 @@ TEST(Llama2c, DetectsAWholeFileByteSwappedByHand) {
   const Model be = load_bytes("swapped.bin", swapped);
   EXPECT_EQ(be.file.byte_order, ByteOrder::big);
   expect_same_weights(load_bytes("stories260K.bin", stories260k_bytes()), be);
+}
+
+}  // namespace
+}  // namespace shoehorn::test
+
+namespace shoehorn::test {
+namespace {
+
+TEST(Transformer, KvCacheIsSizedByTheRequestedPositions) {
+  const Model model = load_model(shared_path("models/stories260K.bin"));
+  const Transformer few(model, 10);
+  const Transformer all(model, 512);
+  // Per position: key and value caches (n_layers x kv_dim floats each, 5 x 32 here) and the
+  // attention scores (n_heads floats, 8 here).
+  EXPECT_EQ(all.state_bytes() - few.state_bytes(), (2u * 5 * 32 + 8) * (512 - 10) * 4);
+  EXPECT_LT(few.state_bytes(), 64u * 1024);
 }
 
 }  // namespace

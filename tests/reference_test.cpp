@@ -64,6 +64,9 @@ struct Case {
   std::string encoding;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " (" << c.encoding << ")"; }
+
 std::vector<Case> load_cases() {
   std::vector<Case> cases;
   std::ifstream in(data_path("llama2c/cases.tsv"));
