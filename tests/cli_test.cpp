@@ -125,11 +125,54 @@ TEST(Cli, ReportsSpeedOnStories15MShape) {
   CliResult r = run_cli({"init", "--shape", "stories15M", "-o", path});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read_bytes(path).size(), 28u + 4u * 15191712u + 2u * 256 * 24 * 4);
-  r = run_cli({"run", path, "-z", llama2_tok(), "-n", "6", "-s", "1", "-i", "Once"});
+  r = run_cli({"run", path, "-z", llama2_tok(), "-n", "6", "-s", "1", "-i", "Once", "--threads", "1"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("Once")) << r.out;
   EXPECT_NE(r.err.find("achieved tok/s: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(6 positions, 2 prompt tokens)"), std::string::npos) << r.err;
+  // Any number of threads computes the same logits: the same sampled text.
+  const std::string one_thread = r.out;
+  for (const char* threads : {"2", "3"}) {
+    r = run_cli({"run", path, "-z", llama2_tok(), "-n", "6", "-s", "1", "-i", "Once", "--threads", threads});
+    EXPECT_EQ(r.out, one_thread) << threads << " threads";
+  }
+}
+
+TEST(Cli, ThreadCountDoesNotChangeTheReference) {
+  for (const char* threads : {"1", "2", "5"}) {
+    const CliResult r = run_cli({"run", model(), "-z", tok512(), "-t", "1.0", "-p", "0.9", "-n", "256",
+                                 "-s", "42", "-i", "Once upon a time", "--threads", threads});
+    EXPECT_EQ(r.out, read_text(shared_path("testdata/llama2c-reference/sample-t1-p09-s42.txt")))
+        << threads << " threads";
+  }
+}
+
+}  // namespace
+}  // namespace shoehorn::test
+
+namespace shoehorn::test {
+namespace {
+
+TEST(Cli, BenchJsonIsTheLastLine) {
+  const CliResult r = run_cli({"bench", model(), "--runs", "3", "-n", "8", "--prompt-tokens", "12",
+                               "--threads", "2", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_FALSE(r.out.empty());
+  const std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  EXPECT_TRUE(last.starts_with("{\"threads\": 2, \"prompt_tokens\": 12, \"decode_tokens\": 8, "))
+      << last;
+  for (const char* key : {"\"prefill_tok_s\": ", "\"decode_tok_s\": ", "\"peak_rss_bytes\": "}) {
+    const std::size_t at = last.find(key);
+    ASSERT_NE(at, std::string::npos) << key;
+    EXPECT_GT(std::stod(last.substr(at + std::string(key).size())), 0.0) << key;
+  }
+  EXPECT_NE(r.err.find("3 runs"), std::string::npos) << r.err;
+}
+
+TEST(Cli, BenchClampsToTheContext) {
+  const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "5000", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"prompt_tokens\": 128, \"decode_tokens\": 384"), std::string::npos) << r.out;
 }
 
 }  // namespace

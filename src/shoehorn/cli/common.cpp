@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 #include <filesystem>
 #include <limits>
 
@@ -77,6 +79,16 @@ std::uint64_t parse_size(const std::string& text) {
     throw Error("size '" + text + "' is too large");
   }
   return value * unit;
+}
+
+void add_threads_option(CLI::App& cmd, int& threads) {
+  cmd.add_option("--threads", threads, "Threads for the forward pass (default 0: every core)")
+      ->check(CLI::Range(0, 1024));
+}
+
+int thread_count(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 void Llama2cOutputFlags::add_to(CLI::App& cmd) {

@@ -30,6 +30,10 @@ std::uint64_t parse_size(const std::string& text);
 
 
 
+// --threads N: 0 (the default) means every hardware thread.
+void add_threads_option(CLI::App& cmd, int& threads);
+int thread_count(int requested);
+
 // --llama2c-version, --group-size and --big-endian, for subcommands that write llama2.c files.
 struct Llama2cOutputFlags {
   int version = 0;

@@ -26,6 +26,7 @@ struct RunOptions {
   std::optional<std::string> prompt;
   std::string mode = "generate";
   std::optional<std::string> system;
+  int threads = 0;
 };
 
 void report(std::ostream& err, const GenerationStats& stats) {
@@ -50,7 +51,8 @@ void run(const RunOptions& o, Io io) {
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
-  Transformer transformer(model, steps);
+  ThreadPool pool(thread_count(o.threads));
+  Transformer transformer(model, steps, &pool);
 
   GenerationStats stats;
   if (o.mode == "generate") {
@@ -78,6 +80,7 @@ void add_run(CLI::App& app, Io io) {
   cmd->add_option("-m", options->mode, "Mode: generate|chat (default generate)")
       ->check(CLI::IsMember({"generate", "chat"}));
   cmd->add_option("-y", options->system, "System prompt in chat mode");
+  add_threads_option(*cmd, options->threads);
   cmd->callback([options, io] { run(*options, io); });
 }
 

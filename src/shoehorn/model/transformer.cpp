@@ -1,5 +1,6 @@
 #include "shoehorn/model/transformer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -25,14 +26,13 @@ MatvecInput prepare_input(const Matrix& w, std::span<const float> x, std::span<s
   return in;
 }
 
-void matvec(std::span<float> out, const Matrix& w, const MatvecInput& in) {
-  kernels::matvec_rows(out, w, in, 0, w.rows);
-}
+// Below this many multiply-adds a matrix is not worth waking other threads for.
+constexpr std::int64_t kParallelMatvecWork = 1 << 15;
 
 }  // namespace
 
-Transformer::Transformer(const Model& model, int max_positions)
-    : model_(model), max_positions_(max_positions) {
+Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool)
+    : model_(model), max_positions_(max_positions), pool_(pool) {
   const Config& c = model.config();
   if (max_positions < 1 || max_positions > c.seq_len) {
     throw Error("positions " + std::to_string(max_positions) + " outside 1.." +
@@ -81,32 +81,57 @@ Transformer::Transformer(const Model& model, int max_positions)
   }
 }
 
-void Transformer::attention(int layer, int pos) {
+void Transformer::matvec(std::span<float> out, const Matrix& w, const MatvecInput& in) {
+  const std::int64_t work = static_cast<std::int64_t>(w.rows) * w.cols;
+  if (pool_ == nullptr || pool_->size() == 1 || work < kParallelMatvecWork) {
+    kernels::matvec_rows(out, w, in, 0, w.rows);
+    return;
+  }
+  // A few tasks per thread even out the load; each row's sum stays whole in one task.
+  const int tasks = std::min(w.rows, 4 * pool_->size());
+  auto rows = [&](int task) {
+    const int begin = static_cast<int>(static_cast<std::int64_t>(w.rows) * task / tasks);
+    const int end = static_cast<int>(static_cast<std::int64_t>(w.rows) * (task + 1) / tasks);
+    kernels::matvec_rows(out, w, in, begin, end);
+  };
+  pool_->run(tasks, rows);
+}
+
+void Transformer::attend_head(int layer, int pos, int h) {
   const Config& c = config();
   const int head_size = c.head_size(), kv_dim = c.kv_dim(), kv_mul = c.kv_mul();
   const std::size_t loff = static_cast<std::size_t>(layer) * max_positions_ * kv_dim;
   const float scale = std::sqrt(static_cast<float>(head_size));
-  for (int h = 0; h < c.n_heads; ++h) {
-    const float* q = q_.data() + static_cast<std::size_t>(h) * head_size;
-    const std::span<float> att = att_.subspan(static_cast<std::size_t>(h) * max_positions_,
-                                              static_cast<std::size_t>(pos) + 1);
-    const std::size_t head_off = static_cast<std::size_t>(h / kv_mul) * head_size;
-    for (int t = 0; t <= pos; ++t) {
-      const float* k = key_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
-      float score = 0.0f;
-      for (int i = 0; i < head_size; ++i) score += q[i] * k[i];
-      score /= scale;
-      att[t] = score;
-    }
-    kernels::softmax(att);
-    float* xb = xb_.data() + static_cast<std::size_t>(h) * head_size;
-    std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
-    for (int t = 0; t <= pos; ++t) {
-      const float* v =
-          value_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
-      const float a = att[t];
-      for (int i = 0; i < head_size; ++i) xb[i] += a * v[i];
-    }
+  const float* q = q_.data() + static_cast<std::size_t>(h) * head_size;
+  const std::span<float> att = att_.subspan(static_cast<std::size_t>(h) * max_positions_,
+                                            static_cast<std::size_t>(pos) + 1);
+  const std::size_t head_off = static_cast<std::size_t>(h / kv_mul) * head_size;
+  for (int t = 0; t <= pos; ++t) {
+    const float* k = key_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
+    float score = 0.0f;
+    for (int i = 0; i < head_size; ++i) score += q[i] * k[i];
+    score /= scale;
+    att[t] = score;
+  }
+  kernels::softmax(att);
+  float* xb = xb_.data() + static_cast<std::size_t>(h) * head_size;
+  std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
+  for (int t = 0; t <= pos; ++t) {
+    const float* v = value_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
+    const float a = att[t];
+    for (int i = 0; i < head_size; ++i) xb[i] += a * v[i];
+  }
+}
+
+// Heads are independent: each reads its own query and writes its own scores and output.
+void Transformer::attention(int layer, int pos) {
+  const Config& c = config();
+  auto head = [&](int h) { attend_head(layer, pos, h); };
+  const std::int64_t work = static_cast<std::int64_t>(pos + 1) * c.dim * 2;
+  if (pool_ == nullptr || work < kParallelMatvecWork) {
+    for (int h = 0; h < c.n_heads; ++h) head(h);
+  } else {
+    pool_->run(c.n_heads, head);
   }
 }
 

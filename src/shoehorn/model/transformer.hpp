@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include "shoehorn/kernels/ops.hpp"
+#include "shoehorn/kernels/thread_pool.hpp"
 #include "shoehorn/memory/arena.hpp"
 #include "shoehorn/model/model.hpp"
 
@@ -14,7 +16,9 @@ namespace shoehorn {
 class Transformer {
  public:
   // max_positions: how many positions forward() will be called for (1..seq_len).
-  Transformer(const Model& model, int max_positions);
+  // pool: threads that share each matrix-vector product and the attention heads (none: this
+  // thread alone). Results are identical for any number of threads.
+  Transformer(const Model& model, int max_positions, ThreadPool* pool = nullptr);
 
   // Runs token at position pos (0 <= pos < max_positions) and returns the logits, which stay
   // valid until the next call. Allocates nothing.
@@ -26,9 +30,12 @@ class Transformer {
 
  private:
   void attention(int layer, int pos);
+  void attend_head(int layer, int pos, int head);
+  void matvec(std::span<float> out, const Matrix& w, const kernels::MatvecInput& in);
 
   const Model& model_;
   int max_positions_;
+  ThreadPool* pool_;
   Arena arena_;
   // Activations (llama2.c's RunState names).
   std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, att_, logits_;

@@ -1,0 +1,77 @@
+// shoehorn bench: prefill and decode throughput of a model, medians of several runs.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "shoehorn/cli/cli.hpp"
+#include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/load.hpp"
+#include "shoehorn/generate/bench.hpp"
+#include "shoehorn/memory/rss.hpp"
+
+namespace shoehorn::cli {
+
+namespace {
+
+struct BenchOptions {
+  std::string model;
+  int threads = 0;
+  BenchSettings settings;
+  bool json = false;
+};
+
+void print_table(std::ostream& out, const std::string& path, int threads, const BenchResult& r,
+                 std::uint64_t peak_rss) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%s, %d thread%s, %d runs\n"
+                "prefill: %8.1f tok/s (median; %d prompt tokens)\n"
+                "decode:  %8.1f tok/s (median; %d tokens)\n"
+                "peak RSS: %.1f MiB\n",
+                path.c_str(), threads, threads == 1 ? "" : "s",
+                static_cast<int>(r.prefill_tok_s.size()), r.median_prefill(), r.prompt_tokens,
+                r.median_decode(), r.decode_tokens, static_cast<double>(peak_rss) / (1 << 20));
+  out << line;
+}
+
+void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint64_t peak_rss) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "{\"threads\": %d, \"prompt_tokens\": %d, \"decode_tokens\": %d, "
+                "\"prefill_tok_s\": %.3f, \"decode_tok_s\": %.3f, \"peak_rss_bytes\": %llu}\n",
+                threads, r.prompt_tokens, r.decode_tokens, r.median_prefill(), r.median_decode(),
+                static_cast<unsigned long long>(peak_rss));
+  out << line;
+}
+
+void bench_model(const BenchOptions& o, Io io) {
+  const Model model = load_model(o.model);
+  const int threads = thread_count(o.threads);
+  ThreadPool pool(threads);
+  Transformer transformer(model, bench_positions(model.config(), o.settings), &pool);
+  const BenchResult result = bench(transformer, o.settings);
+  const std::uint64_t peak_rss = peak_rss_bytes();
+  print_table(o.json ? io.err : io.out, o.model, threads, result, peak_rss);
+  if (o.json) print_json(io.out, threads, result, peak_rss);
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, Io io) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (medians)");
+  cmd->add_option("model", options->model, "Model file")->required();
+  add_threads_option(*cmd, options->threads);
+  cmd->add_option("-n", options->settings.decode_tokens, "Tokens to decode per run (default 128)")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--prompt-tokens", options->settings.prompt_tokens,
+                  "Prompt tokens per run (default 128)")
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--runs", options->settings.runs, "Runs; medians are reported (default 5)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  cmd->callback([options, io] { bench_model(*options, io); });
+}
+
+}  // namespace shoehorn::cli

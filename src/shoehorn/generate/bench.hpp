@@ -1,0 +1,37 @@
+// Throughput of the engine on one model: prefill (prompt positions) and decode (sampled
+// positions) tokens per second, as medians over several runs of the same work.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "shoehorn/model/transformer.hpp"
+
+namespace shoehorn {
+
+struct BenchSettings {
+  int prompt_tokens = 128;  // forced positions timed as prefill
+  int decode_tokens = 128;  // greedy positions timed as decode
+  int runs = 5;
+};
+
+struct BenchResult {
+  int prompt_tokens = 0;  // after clamping to the transformer's positions
+  int decode_tokens = 0;
+  std::vector<double> prefill_tok_s;  // one per run
+  std::vector<double> decode_tok_s;
+
+  double median_prefill() const;
+  double median_decode() const;
+};
+
+// The positions a run needs: prompt + decode, clamped to what the model holds.
+int bench_positions(const Config& config, const BenchSettings& settings);
+
+// Runs settings.runs times over a fixed pseudo-random prompt (the same on every host), decoding
+// greedily after it. transformer must hold bench_positions() positions.
+BenchResult bench(Transformer& transformer, const BenchSettings& settings);
+
+double median(std::vector<double> values);
+
+}  // namespace shoehorn
