@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -45,6 +46,9 @@ void run(const RunOptions& o, Io io) {
   const float topp = (o.topp < 0.0f || o.topp > 1.0f) ? 0.9f : o.topp;
 
   const std::string path = o.model.empty() ? default_model_path() : o.model;
+  if (o.model.empty() && !std::filesystem::exists(path)) {
+    fail(path, "no bundled default model in this build: pass a MODEL file");
+  }
   const Model model = load_model(path);
   int steps = o.steps < 0 ? 0 : o.steps;
   if (steps == 0 || steps > model.config().seq_len) steps = model.config().seq_len;
