@@ -19,6 +19,9 @@ int main(int argc, const char* const* argv, Io io) {
   add_init(app, io);
   add_convert(app, io);
   add_bench(app, io);
+#ifdef SHOEHORN_HAVE_SENTENCEPIECE
+  add_tokenizer(app, io);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

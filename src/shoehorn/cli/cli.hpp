@@ -28,5 +28,6 @@ void add_inspect(CLI::App& app, Io io);
 void add_init(CLI::App& app, Io io);
 void add_convert(CLI::App& app, Io io);
 void add_bench(CLI::App& app, Io io);
+void add_tokenizer(CLI::App& app, Io io);  // only where libsentencepiece was found
 
 }  // namespace shoehorn::cli
