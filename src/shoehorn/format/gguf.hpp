@@ -49,6 +49,8 @@ struct GgufArray {
   // The elements when they are of type T, else nullptr.
   template <class T>
   const std::vector<T>* as() const { return std::get_if<std::vector<T>>(&items); }
+
+  bool operator==(const GgufArray&) const = default;
 };
 
 struct GgufValue {
@@ -64,6 +66,8 @@ struct GgufValue {
   std::optional<double> as_float() const;
   const std::string* as_string() const { return std::get_if<std::string>(&v); }
   const GgufArray* as_array() const { return std::get_if<GgufArray>(&v); }
+
+  bool operator==(const GgufValue&) const = default;
 };
 
 struct GgufKeyValue {

@@ -321,9 +321,12 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   return Vocab(std::move(pieces), std::move(scores), std::move(types), max_length, bos, eos, unk);
 }
 
-QuantType stored_type(const TensorInfo& t, QuantType requested) {
+QuantType stored_type(const TensorInfo& t, QuantType requested, bool shared_classifier) {
   if (!is_matrix(t.role)) return QuantType::f32;
   if (t.cols % block_values(requested) != 0) return QuantType::f16;
+  const bool classifier = t.role == TensorRole::classifier ||
+                          (shared_classifier && t.role == TensorRole::token_embedding);
+  if (classifier && requested == QuantType::q4_0) return QuantType::q8_0;
   return requested;
 }
 
@@ -408,7 +411,7 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : tensors) {
     table.push_back({t.name, gguf_dims(t),
-                     static_cast<std::uint32_t>(stored_type(t, options.quant))});
+                     static_cast<std::uint32_t>(stored_type(t, options.quant, shared_classifier))});
   }
   GgufWriter writer(sink, options.byte_order, llama_metadata(config, vocab, options),
                     std::move(table));
@@ -416,7 +419,8 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
   for (const TensorInfo& t : tensors) {
     buffer.resize(static_cast<std::size_t>(t.count()));
     values(t, buffer);
-    writer.write_tensor(encode_values(stored_type(t, options.quant), buffer, options.byte_order));
+    writer.write_tensor(encode_values(stored_type(t, options.quant, shared_classifier), buffer,
+                                      options.byte_order));
   }
   writer.finish();
 }

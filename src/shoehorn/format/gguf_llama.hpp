@@ -39,9 +39,11 @@ struct GgufWriteOptions {
   std::string name = "shoehorn";
 };
 
-// The type a matrix is written in: the requested block format, or F16 where its rows are not
-// whole blocks (what llama.cpp's converter falls back to).
-QuantType stored_type(const TensorInfo& tensor, QuantType requested);
+// The type a tensor is written in: norms F32; a matrix in the requested format, but F16 where
+// its rows are not whole blocks (what llama.cpp's converter falls back to), and Q8_0 for the
+// classifier when Q4_0 is requested (llama.cpp's quantizer keeps the output matrix at 6 bits
+// or more too: it decides every token's score).
+QuantType stored_type(const TensorInfo& tensor, QuantType requested, bool shared_classifier);
 
 // Fills one tensor's values (row-major, rows x cols). Writers call it once per tensor, in
 // execution_order(), so a generator can stream a model larger than memory allows twice.
