@@ -59,19 +59,11 @@ TEST(GgufCorrupt, TruncatedAtEveryOffset) {
   }
 }
 
-template <class T>
-GgufKeyValue kv(std::string key, T value) {
-  GgufKeyValue out;
-  out.key = std::move(key);
-  out.value.v = std::move(value);
-  return out;
-}
-
 // One u32 key "a" and one F32 tensor "t" of 2 values: the layout of gguf_test's
 // ExactBytesOfASmallFile. Offsets: version 4, tensor_count 8, kv_count 16, key length 24,
 // value type 33, value 37, tensor record 41 (name length), n_dims 50, dims 54, type 62,
 // offset 66; data at 96.
-std::vector<std::byte> tiny_file(std::vector<GgufKeyValue> metadata = {kv("a", std::uint32_t{7})},
+std::vector<std::byte> tiny_file(std::vector<GgufKeyValue> metadata = {make_entry("a", std::uint32_t{7})},
                                  std::vector<GgufWriter::Tensor> tensors = {{"t", {2}, 0}}) {
   VectorSink sink;
   GgufWriter writer(sink, ByteOrder::little, metadata, tensors);
@@ -149,14 +141,14 @@ GgufArray nested(int depth) {
 TEST(GgufCorrupt, MetadataThatLies) {
   // Values written honestly, then their length, count, type or value made wrong.
   // Layout: key "s" (length at 24, type at 33): string length at 37, bytes at 45.
-  std::vector<std::byte> text = tiny_file({kv("s", std::string("abc"))});
+  std::vector<std::byte> text = tiny_file({make_entry("s", std::string("abc"))});
   store_u64(text.data() + 37, 1ull << 40, ByteOrder::little);
   EXPECT_NE(container_error(text).find("metadata 's' length at offset 37"), std::string::npos)
       << container_error(text);
   store_u64(text.data() + 37, 1000, ByteOrder::little);
   EXPECT_NE(container_error(text).find("metadata 's' at offset 45: truncated"), std::string::npos);
 
-  std::vector<std::byte> flag = tiny_file({kv("b", true)});
+  std::vector<std::byte> flag = tiny_file({make_entry("b", true)});
   flag[37] = std::byte{2};
   EXPECT_NE(container_error(flag).find("metadata 'b' at offset 37: bool 2 is not 0 or 1"),
             std::string::npos);
@@ -164,7 +156,7 @@ TEST(GgufCorrupt, MetadataThatLies) {
   // Array: element type at 37, count at 41.
   GgufArray bytes;
   bytes.items = std::vector<std::uint8_t>{1, 2};
-  std::vector<std::byte> array = tiny_file({kv("r", bytes)});
+  std::vector<std::byte> array = tiny_file({make_entry("r", bytes)});
   store_u64(array.data() + 41, 1ull << 62, ByteOrder::little);
   EXPECT_NE(container_error(array).find("metadata 'r' count at offset 41: count 4611686018427387904 cannot fit"),
             std::string::npos) << container_error(array);
@@ -173,23 +165,23 @@ TEST(GgufCorrupt, MetadataThatLies) {
   EXPECT_NE(container_error(array).find("metadata 'r' element type at offset 37: unknown value type 99"),
             std::string::npos);
 
-  EXPECT_EQ(container_error(tiny_file({kv("deep", nested(8))})), "");
-  EXPECT_NE(container_error(tiny_file({kv("deep", nested(9))})).find("nested deeper than 8"),
+  EXPECT_EQ(container_error(tiny_file({make_entry("deep", nested(8))})), "");
+  EXPECT_NE(container_error(tiny_file({make_entry("deep", nested(9))})).find("nested deeper than 8"),
             std::string::npos);
-  EXPECT_NE(container_error(tiny_file({kv("a", 1.0f), kv("a", 2.0f)})).find("metadata key 'a' at offset 41: a second value"),
+  EXPECT_NE(container_error(tiny_file({make_entry("a", 1.0f), make_entry("a", 2.0f)})).find("metadata key 'a' at offset 41: a second value"),
             std::string::npos);
   EXPECT_NE(container_error(tiny_file({}, {{"t", {2}, 0}, {"t", {2}, 0}})).find("tensor 't' at offset 57: a second tensor"),
             std::string::npos);
 
   // general.alignment: u32 at 55 (key of 17 bytes).
-  std::vector<std::byte> align = tiny_file({kv("general.alignment", std::uint32_t{64})});
+  std::vector<std::byte> align = tiny_file({make_entry("general.alignment", std::uint32_t{64})});
   ASSERT_EQ(read_gguf(MemorySource("x", align)).alignment, 64u);
   for (const std::uint32_t bad : {0u, 3u, 48u}) {
     store_u32(align.data() + 53, bad, ByteOrder::little);
     EXPECT_NE(container_error(align).find("metadata 'general.alignment' at offset 49: must be a u32 power of two"),
               std::string::npos) << container_error(align);
   }
-  std::vector<std::byte> signed_align = tiny_file({kv("general.alignment", std::uint32_t{64})});
+  std::vector<std::byte> signed_align = tiny_file({make_entry("general.alignment", std::uint32_t{64})});
   store_u32(signed_align.data() + 49, static_cast<std::uint32_t>(GgufType::i32), ByteOrder::little);
   EXPECT_NE(container_error(signed_align).find("'general.alignment' at offset 49: must be a u32"),
             std::string::npos);

@@ -119,53 +119,38 @@ TEST(GgufLlamaCpp, Stories260KConvertedByLlamaCpp) {
   EXPECT_EQ(r.out, read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt")));
 }
 
-template <class T>
-GgufKeyValue kv(std::string key, T value) {
-  GgufKeyValue out;
-  out.key = std::move(key);
-  out.value.v = std::move(value);
-  return out;
-}
-
-template <class T>
-GgufArray array_of(std::vector<T> items) {
-  GgufArray a;
-  a.items = std::move(items);
-  return a;
-}
-
 std::vector<GgufKeyValue> every_type() {
   return {
-      kv("u8", std::uint8_t{200}),
-      kv("i8", std::int8_t{-100}),
-      kv("u16", std::uint16_t{60000}),
-      kv("i16", std::int16_t{-30000}),
-      kv("u32", std::uint32_t{4000000000u}),
-      kv("i32", std::int32_t{-2000000000}),
-      kv("f32", 1.5f),
-      kv("bool", true),
-      kv("string", std::string("h\xC3\xA9llo")),
-      kv("empty string", std::string()),
-      kv("u64", std::uint64_t{1} << 60),
-      kv("i64", -(std::int64_t{1} << 60)),
-      kv("f64", -0.125),
-      kv("array.u8", array_of(std::vector<std::uint8_t>{1, 2, 255})),
-      kv("array.i8", array_of(std::vector<std::int8_t>{-1, 0, 1})),
-      kv("array.u16", array_of(std::vector<std::uint16_t>{1, 65535})),
-      kv("array.i16", array_of(std::vector<std::int16_t>{-32768, 32767})),
-      kv("array.u32", array_of(std::vector<std::uint32_t>{7})),
-      kv("array.i32", array_of(std::vector<std::int32_t>{-7, 7})),
-      kv("array.f32", array_of(std::vector<float>{0.25f, -3.0f})),
-      kv("array.bool", array_of(std::vector<bool>{true, false, true})),
-      kv("array.string", array_of(std::vector<std::string>{"a", "", "\xE2\x96\x81" "b"})),
-      kv("array.u64", array_of(std::vector<std::uint64_t>{0, ~std::uint64_t{0}})),
-      kv("array.i64", array_of(std::vector<std::int64_t>{-1})),
-      kv("array.f64", array_of(std::vector<double>{1e300})),
-      kv("array.empty", array_of(std::vector<float>{})),
-      kv("array.array", array_of(std::vector<GgufArray>{
-                             array_of(std::vector<std::uint8_t>{1}),
-                             array_of(std::vector<std::string>{"x", "y"}),
-                             array_of(std::vector<GgufArray>{array_of(std::vector<bool>{false})})})),
+      make_entry("u8", std::uint8_t{200}),
+      make_entry("i8", std::int8_t{-100}),
+      make_entry("u16", std::uint16_t{60000}),
+      make_entry("i16", std::int16_t{-30000}),
+      make_entry("u32", std::uint32_t{4000000000u}),
+      make_entry("i32", std::int32_t{-2000000000}),
+      make_entry("f32", 1.5f),
+      make_entry("bool", true),
+      make_entry("string", std::string("h\xC3\xA9llo")),
+      make_entry("empty string", std::string()),
+      make_entry("u64", std::uint64_t{1} << 60),
+      make_entry("i64", -(std::int64_t{1} << 60)),
+      make_entry("f64", -0.125),
+      make_entry("array.u8", make_array(std::vector<std::uint8_t>{1, 2, 255})),
+      make_entry("array.i8", make_array(std::vector<std::int8_t>{-1, 0, 1})),
+      make_entry("array.u16", make_array(std::vector<std::uint16_t>{1, 65535})),
+      make_entry("array.i16", make_array(std::vector<std::int16_t>{-32768, 32767})),
+      make_entry("array.u32", make_array(std::vector<std::uint32_t>{7})),
+      make_entry("array.i32", make_array(std::vector<std::int32_t>{-7, 7})),
+      make_entry("array.f32", make_array(std::vector<float>{0.25f, -3.0f})),
+      make_entry("array.bool", make_array(std::vector<bool>{true, false, true})),
+      make_entry("array.string", make_array(std::vector<std::string>{"a", "", "\xE2\x96\x81" "b"})),
+      make_entry("array.u64", make_array(std::vector<std::uint64_t>{0, ~std::uint64_t{0}})),
+      make_entry("array.i64", make_array(std::vector<std::int64_t>{-1})),
+      make_entry("array.f64", make_array(std::vector<double>{1e300})),
+      make_entry("array.empty", make_array(std::vector<float>{})),
+      make_entry("array.array", make_array(std::vector<GgufArray>{
+                             make_array(std::vector<std::uint8_t>{1}),
+                             make_array(std::vector<std::string>{"x", "y"}),
+                             make_array(std::vector<GgufArray>{make_array(std::vector<bool>{false})})})),
   };
 }
 
@@ -203,7 +188,7 @@ TEST(Gguf, EveryValueTypeRoundTripsInBothByteOrders) {
 
 TEST(Gguf, ExactBytesOfASmallFile) {
   VectorSink sink;
-  GgufWriter writer(sink, ByteOrder::little, {kv("a", std::uint32_t{7})},
+  GgufWriter writer(sink, ByteOrder::little, {make_entry("a", std::uint32_t{7})},
                     {{"t", {2}, static_cast<std::uint32_t>(QuantType::f32)}});
   writer.write_tensor(encode_values(QuantType::f32, std::vector<float>{1.0f, 2.0f}, ByteOrder::little));
   writer.finish();
@@ -226,7 +211,7 @@ TEST(Gguf, ExactBytesOfASmallFile) {
 
   // Big-endian: every number reversed, the magic and the strings as they were.
   VectorSink be_sink;
-  GgufWriter be(be_sink, ByteOrder::big, {kv("a", std::uint32_t{7})},
+  GgufWriter be(be_sink, ByteOrder::big, {make_entry("a", std::uint32_t{7})},
                 {{"t", {2}, static_cast<std::uint32_t>(QuantType::f32)}});
   be.write_tensor(encode_values(QuantType::f32, std::vector<float>{1.0f, 2.0f}, ByteOrder::big));
   std::vector<std::uint8_t> swapped = expected;

@@ -2,6 +2,7 @@
 // integer dot products that multiply them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
@@ -61,6 +62,20 @@ std::vector<std::uint8_t> bytes_of(const std::vector<std::byte>& b) {
   return out;
 }
 
+// One block in both byte orders: the f16 scale first (1.0 here, 0x3C00), in the file's order;
+// the quants after it are bytes, the same in both.
+std::vector<std::uint8_t> block_with_unit_scale(QuantType type, const std::vector<float>& x) {
+  const std::vector<std::uint8_t> le = bytes_of(encode_values(type, x, ByteOrder::little));
+  const std::vector<std::uint8_t> be = bytes_of(encode_values(type, x, ByteOrder::big));
+  EXPECT_EQ(le.size(), static_cast<std::size_t>(block_bytes(type)));
+  EXPECT_EQ(le[0], 0x00);
+  EXPECT_EQ(le[1], 0x3C);
+  EXPECT_EQ(be[0], 0x3C);
+  EXPECT_EQ(be[1], 0x00);
+  EXPECT_TRUE(std::equal(le.begin() + 2, le.end(), be.begin() + 2));
+  return le;
+}
+
 TEST(Q8_0, BlockBytesAndRounding) {
   // max |x| = 127, so d = 1 (f16 0x3C00) and each value is its own quant; halves round away
   // from zero (ggml's roundf).
@@ -70,19 +85,13 @@ TEST(Q8_0, BlockBytesAndRounding) {
   x[1] = 2.5f;
   x[2] = -2.5f;
   x[3] = 0.49f;
-  const std::vector<std::uint8_t> le = bytes_of(encode_values(QuantType::q8_0, x, ByteOrder::little));
-  const std::vector<std::uint8_t> be = bytes_of(encode_values(QuantType::q8_0, x, ByteOrder::big));
+  const std::vector<std::uint8_t> le = block_with_unit_scale(QuantType::q8_0, x);
   ASSERT_EQ(le.size(), 34u);
-  EXPECT_EQ(le[0], 0x00);
-  EXPECT_EQ(le[1], 0x3C);
-  EXPECT_EQ(be[0], 0x3C);
-  EXPECT_EQ(be[1], 0x00);
   EXPECT_EQ(static_cast<std::int8_t>(le[2]), 127);
   EXPECT_EQ(static_cast<std::int8_t>(le[3]), 3);
   EXPECT_EQ(static_cast<std::int8_t>(le[4]), -3);
   EXPECT_EQ(static_cast<std::int8_t>(le[5]), 0);
   for (int j = 4; j < 32; ++j) EXPECT_EQ(static_cast<std::int8_t>(le[2 + j]), j * 4 - 63) << j;
-  EXPECT_TRUE(std::equal(le.begin() + 2, le.end(), be.begin() + 2));
 }
 
 TEST(Q8_0, ScaleIsRoundedToHalfButValuesUseTheFloatScale) {
@@ -115,15 +124,9 @@ TEST(Q4_0, NibbleLayoutAndRounding) {
     x[j] = static_cast<float>(j - 8);
     x[16 + j] = static_cast<float>(7 - j);
   }
-  const std::vector<std::uint8_t> le = bytes_of(encode_values(QuantType::q4_0, x, ByteOrder::little));
-  const std::vector<std::uint8_t> be = bytes_of(encode_values(QuantType::q4_0, x, ByteOrder::big));
+  const std::vector<std::uint8_t> le = block_with_unit_scale(QuantType::q4_0, x);
   ASSERT_EQ(le.size(), 18u);
-  EXPECT_EQ(le[0], 0x00);
-  EXPECT_EQ(le[1], 0x3C);
-  EXPECT_EQ(be[0], 0x3C);
-  EXPECT_EQ(be[1], 0x00);
   for (int j = 0; j < 16; ++j) EXPECT_EQ(le[2 + j], j | ((15 - j) << 4)) << j;
-  EXPECT_TRUE(std::equal(le.begin() + 2, le.end(), be.begin() + 2));
 }
 
 TEST(Q4_0, SignedMaximumAndHalves) {

@@ -29,22 +29,25 @@ void print_config(const ModelFile& f, std::ostream& out) {
       << "parameters: " << parameters << '\n';
 }
 
+// One line of a tensor table (the header too).
+void print_row(std::ostream& out, const std::string& name, const std::string& type,
+               const std::string& shape, const std::string& offset, const std::string& bytes) {
+  char line[300];
+  std::snprintf(line, sizeof line, "  %-28s %-6s %-18s %12s %12s\n", one_line(name).c_str(),
+                type.c_str(), shape.c_str(), offset.c_str(), bytes.c_str());
+  out << line;
+}
+
 void print_model(const ModelFile& f, std::ostream& out) {
   out << "file: " << f.path << '\n'
       << "format: " << f.format << ", " << to_string(f.byte_order) << ", " << f.file_size
       << " bytes\n";
   print_config(f, out);
   out << "tensors: " << f.tensors.size() << '\n';
-  char line[200];
-  std::snprintf(line, sizeof line, "  %-28s %-6s %-14s %12s %12s\n", "name", "type", "shape",
-                "offset", "bytes");
-  out << line;
+  print_row(out, "name", "type", "shape", "offset", "bytes");
   for (const TensorInfo& t : f.tensors) {
-    const std::string shape = std::to_string(t.rows) + " x " + std::to_string(t.cols);
-    std::snprintf(line, sizeof line, "  %-28s %-6s %-14s %12llu %12llu\n", t.name.c_str(),
-                  to_string(t.type), shape.c_str(), static_cast<unsigned long long>(t.offset),
-                  static_cast<unsigned long long>(t.bytes));
-    out << line;
+    print_row(out, t.name, to_string(t.type), std::to_string(t.rows) + " x " + std::to_string(t.cols),
+              std::to_string(t.offset), std::to_string(t.bytes));
   }
 }
 
@@ -116,18 +119,12 @@ void print_gguf(const GgufFile& g, std::ostream& out) {
     out << "model: not runnable by shoehorn: " << e.what() << '\n';
   }
   out << "tensors: " << g.tensors.size() << '\n';
-  char line[300];
-  std::snprintf(line, sizeof line, "  %-28s %-6s %-18s %12s %12s\n", "name", "type", "dims",
-                "offset", "bytes");
-  out << line;
+  print_row(out, "name", "type", "dims", "offset", "bytes");
   for (const GgufTensorInfo& t : g.tensors) {
     std::string dims;
     for (std::size_t i = 0; i < t.dims.size(); ++i) dims += (i ? " x " : "") + std::to_string(t.dims[i]);
-    std::snprintf(line, sizeof line, "  %-28s %-6s %-18s %12llu %12llu\n", one_line(t.name).c_str(),
-                  ggml_type_name(t.type).c_str(), dims.c_str(),
-                  static_cast<unsigned long long>(g.data_offset + t.offset),
-                  static_cast<unsigned long long>(t.bytes()));
-    out << line;
+    print_row(out, t.name, ggml_type_name(t.type), dims, std::to_string(g.data_offset + t.offset),
+              std::to_string(t.bytes()));
   }
 }
 

@@ -100,6 +100,22 @@ struct GgufFile {
   const GgufKeyValue* find(std::string_view key) const;
 };
 
+// Metadata to write: make_entry("llama.block_count", std::uint32_t{22}),
+// make_entry("tokenizer.ggml.scores", make_array(std::vector<float>{...})).
+template <class T>
+GgufArray make_array(std::vector<T> items) {
+  GgufArray a;
+  a.items = std::move(items);
+  return a;
+}
+template <class T>
+GgufKeyValue make_entry(std::string key, T value) {
+  GgufKeyValue kv;
+  kv.key = std::move(key);
+  kv.value.v = std::move(value);
+  return kv;
+}
+
 inline constexpr std::uint32_t kGgufDefaultAlignment = 32;
 
 // What ggml says about each of its tensor types: name, values per block, bytes per block.

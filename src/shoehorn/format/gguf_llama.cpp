@@ -343,39 +343,24 @@ std::uint32_t file_type(QuantType quant) {
   return 0;
 }
 
-template <class T>
-GgufKeyValue entry(std::string key, T value) {
-  GgufKeyValue kv;
-  kv.key = std::move(key);
-  kv.value.v = std::move(value);
-  return kv;
-}
-
-template <class T>
-GgufKeyValue array_entry(std::string key, std::vector<T> items) {
-  GgufArray a;
-  a.items = std::move(items);
-  return entry(std::move(key), std::move(a));
-}
-
 std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
                                          const GgufWriteOptions& o) {
   const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
   std::vector<GgufKeyValue> m;
-  m.push_back(entry("general.architecture", std::string("llama")));
-  m.push_back(entry("general.name", o.name));
-  m.push_back(entry("general.alignment", o.alignment));
-  m.push_back(entry("general.file_type", file_type(o.quant)));
-  m.push_back(entry("llama.vocab_size", u32(c.vocab_size)));
-  m.push_back(entry("llama.context_length", u32(c.seq_len)));
-  m.push_back(entry("llama.embedding_length", u32(c.dim)));
-  m.push_back(entry("llama.block_count", u32(c.n_layers)));
-  m.push_back(entry("llama.feed_forward_length", u32(c.hidden_dim)));
-  m.push_back(entry("llama.rope.dimension_count", u32(c.head_size())));
-  m.push_back(entry("llama.attention.head_count", u32(c.n_heads)));
-  m.push_back(entry("llama.attention.head_count_kv", u32(c.n_kv_heads)));
-  m.push_back(entry("llama.attention.layer_norm_rms_epsilon", c.norm_eps));
-  m.push_back(entry("llama.rope.freq_base", c.rope_theta));
+  m.push_back(make_entry("general.architecture", std::string("llama")));
+  m.push_back(make_entry("general.name", o.name));
+  m.push_back(make_entry("general.alignment", o.alignment));
+  m.push_back(make_entry("general.file_type", file_type(o.quant)));
+  m.push_back(make_entry("llama.vocab_size", u32(c.vocab_size)));
+  m.push_back(make_entry("llama.context_length", u32(c.seq_len)));
+  m.push_back(make_entry("llama.embedding_length", u32(c.dim)));
+  m.push_back(make_entry("llama.block_count", u32(c.n_layers)));
+  m.push_back(make_entry("llama.feed_forward_length", u32(c.hidden_dim)));
+  m.push_back(make_entry("llama.rope.dimension_count", u32(c.head_size())));
+  m.push_back(make_entry("llama.attention.head_count", u32(c.n_heads)));
+  m.push_back(make_entry("llama.attention.head_count_kv", u32(c.n_kv_heads)));
+  m.push_back(make_entry("llama.attention.layer_norm_rms_epsilon", c.norm_eps));
+  m.push_back(make_entry("llama.rope.freq_base", c.rope_theta));
   if (vocab == nullptr) return m;
 
   if (vocab->size() < c.vocab_size) {
@@ -390,15 +375,15 @@ std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
     scores.push_back(vocab->score(id));
     types.push_back(static_cast<std::int32_t>(vocab->type(id)));
   }
-  m.push_back(entry("tokenizer.ggml.model", std::string("llama")));
-  m.push_back(array_entry("tokenizer.ggml.tokens", std::move(tokens)));
-  m.push_back(array_entry("tokenizer.ggml.scores", std::move(scores)));
-  m.push_back(array_entry("tokenizer.ggml.token_type", std::move(types)));
-  m.push_back(entry("tokenizer.ggml.bos_token_id", u32(vocab->bos_id())));
-  m.push_back(entry("tokenizer.ggml.eos_token_id", u32(vocab->eos_id())));
-  m.push_back(entry("tokenizer.ggml.unknown_token_id", u32(vocab->unk_id())));
-  m.push_back(entry("tokenizer.ggml.add_bos_token", true));
-  m.push_back(entry("tokenizer.ggml.add_eos_token", false));
+  m.push_back(make_entry("tokenizer.ggml.model", std::string("llama")));
+  m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::move(tokens))));
+  m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
+  m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::move(types))));
+  m.push_back(make_entry("tokenizer.ggml.bos_token_id", u32(vocab->bos_id())));
+  m.push_back(make_entry("tokenizer.ggml.eos_token_id", u32(vocab->eos_id())));
+  m.push_back(make_entry("tokenizer.ggml.unknown_token_id", u32(vocab->unk_id())));
+  m.push_back(make_entry("tokenizer.ggml.add_bos_token", true));
+  m.push_back(make_entry("tokenizer.ggml.add_eos_token", false));
   return m;
 }
 

@@ -127,40 +127,35 @@ void matvec_f16_rows(float* out, const Matrix& w, const float* x, int row_begin,
   }
 }
 
-// ggml's Q8_0 x Q8_0 dot product: an exact integer sum per block, scaled by both scales.
-void matvec_q8_0_rows(float* out, const Matrix& w, const MatvecInput& in, int row_begin,
-                      int row_end) {
-  const std::size_t blocks = static_cast<std::size_t>(w.cols) / kBlockValues;
-  for (int r = row_begin; r < row_end; ++r) {
-    const BlockQ8_0* wr = w.q8_0 + static_cast<std::size_t>(r) * blocks;
-    float acc = 0.0f;
-    for (std::size_t b = 0; b < blocks; ++b) {
-      std::int32_t sum = 0;
-      for (int j = 0; j < kBlockValues; ++j) {
-        sum += static_cast<std::int32_t>(wr[b].qs[j]) * static_cast<std::int32_t>(in.q8_0[b].qs[j]);
-      }
-      acc += static_cast<float>(sum) * (f16_to_f32(wr[b].d) * f16_to_f32(in.q8_0[b].d));
-    }
-    out[r] = acc;
+// ggml's block dot products with a Q8_0 input block: exact integer sums.
+std::int32_t block_dot(const BlockQ8_0& w, const BlockQ8_0& x) {
+  std::int32_t sum = 0;
+  for (int j = 0; j < kBlockValues; ++j) {
+    sum += static_cast<std::int32_t>(w.qs[j]) * static_cast<std::int32_t>(x.qs[j]);
   }
+  return sum;
 }
 
-// ggml's Q4_0 x Q8_0 dot product: nibble j pairs with input j, its high twin with j + 16.
-void matvec_q4_0_rows(float* out, const Matrix& w, const MatvecInput& in, int row_begin,
-                      int row_end) {
+// Nibble j pairs with input j, its high twin with input j + 16.
+std::int32_t block_dot(const BlockQ4_0& w, const BlockQ8_0& x) {
   constexpr int kHalf = kBlockValues / 2;
-  const std::size_t blocks = static_cast<std::size_t>(w.cols) / kBlockValues;
+  std::int32_t sum = 0;
+  for (int j = 0; j < kHalf; ++j) {
+    sum += ((w.qs[j] & 0x0F) - 8) * x.qs[j] + ((w.qs[j] >> 4) - 8) * x.qs[j + kHalf];
+  }
+  return sum;
+}
+
+// Each block's integer sum, scaled by both blocks' scales, added up in order (as ggml does).
+template <class Block>
+void matvec_block_rows(float* out, const Block* w, int cols, std::span<const BlockQ8_0> x,
+                       int row_begin, int row_end) {
+  const std::size_t blocks = static_cast<std::size_t>(cols) / kBlockValues;
   for (int r = row_begin; r < row_end; ++r) {
-    const BlockQ4_0* wr = w.q4_0 + static_cast<std::size_t>(r) * blocks;
+    const Block* wr = w + static_cast<std::size_t>(r) * blocks;
     float acc = 0.0f;
     for (std::size_t b = 0; b < blocks; ++b) {
-      std::int32_t sum = 0;
-      for (int j = 0; j < kHalf; ++j) {
-        const int lo = (wr[b].qs[j] & 0x0F) - 8;
-        const int hi = (wr[b].qs[j] >> 4) - 8;
-        sum += lo * in.q8_0[b].qs[j] + hi * in.q8_0[b].qs[j + kHalf];
-      }
-      acc += static_cast<float>(sum) * (f16_to_f32(wr[b].d) * f16_to_f32(in.q8_0[b].d));
+      acc += static_cast<float>(block_dot(wr[b], x[b])) * (f16_to_f32(wr[b].d) * f16_to_f32(x[b].d));
     }
     out[r] = acc;
   }
@@ -181,10 +176,10 @@ void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, i
       matvec_f16_rows(out.data(), w, in.f32.data(), row_begin, row_end);
       return;
     case WeightType::q8_0:
-      matvec_q8_0_rows(out.data(), w, in, row_begin, row_end);
+      matvec_block_rows(out.data(), w.q8_0, w.cols, in.q8_0, row_begin, row_end);
       return;
     case WeightType::q4_0:
-      matvec_q4_0_rows(out.data(), w, in, row_begin, row_end);
+      matvec_block_rows(out.data(), w.q4_0, w.cols, in.q8_0, row_begin, row_end);
       return;
   }
 }
