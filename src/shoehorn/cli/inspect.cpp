@@ -122,7 +122,9 @@ void print_gguf(const GgufFile& g, std::ostream& out) {
   print_row(out, "name", "type", "dims", "offset", "bytes");
   for (const GgufTensorInfo& t : g.tensors) {
     std::string dims;
-    for (std::size_t i = 0; i < t.dims.size(); ++i) dims += (i ? " x " : "") + std::to_string(t.dims[i]);
+    for (std::size_t i = 0; i < t.dims.size(); ++i) {
+      dims += (i ? " x " : "") + std::to_string(t.dims[i]);
+    }
     print_row(out, t.name, ggml_type_name(t.type), dims, std::to_string(g.data_offset + t.offset),
               std::to_string(t.bytes()));
   }
@@ -150,7 +152,8 @@ void inspect(const std::string& path, Io io) {
 
 void add_inspect(CLI::App& app, Io io) {
   auto path = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Show a file's config and tensor table (GGUF: and its metadata)");
+  CLI::App* cmd = app.add_subcommand(
+      "inspect", "Show a file's config and tensor table (GGUF: and its metadata)");
   cmd->add_option("file", *path, "Model or tokenizer file")->required();
   cmd->callback([path, io] { inspect(*path, io); });
 }

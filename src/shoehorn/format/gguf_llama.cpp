@@ -100,7 +100,8 @@ ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
   } else if (const GgufKeyValue* tokens = keys.find("tokenizer.ggml.tokens")) {
     out.key_of_field["vocab_size"] = tokens->key;
     const GgufArray* a = tokens->value.as_array();
-    c.vocab_size = static_cast<int>(std::min<std::size_t>(a != nullptr ? a->size() : 0, kMaxVocab + 1));
+    const std::size_t n = a != nullptr ? a->size() : 0;
+    c.vocab_size = static_cast<int>(std::min<std::size_t>(n, kMaxVocab + 1));
   } else {
     for (const GgufTensorInfo& t : file.tensors) {
       if (t.name == "token_embd.weight" && t.dims.size() >= 2) {
@@ -111,8 +112,9 @@ ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
   if (const auto problem = check_config(c)) {
     const auto it = out.key_of_field.find(problem->field);
     const GgufKeyValue* kv = it != out.key_of_field.end() ? keys.find(it->second) : nullptr;
-    if (kv == nullptr) fail_at(file.path, "metadata", kMetadataOffset, problem->field + ": " + problem->what);
-    keys.bad(*kv, problem->field + ": " + problem->what);
+    const std::string what = problem->field + ": " + problem->what;
+    if (kv == nullptr) fail_at(file.path, "metadata", kMetadataOffset, what);
+    keys.bad(*kv, what);
   }
   // What shoehorn's forward pass does not do must not be silently ignored.
   if (const GgufKeyValue* rot = keys.find("llama.rope.dimension_count")) {
@@ -274,11 +276,13 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   const auto& tokens = keys.array<std::string>(*tokens_kv, "strings");
   const std::size_t n = tokens.size();
   if (n < 1 || n > static_cast<std::size_t>(kMaxVocab)) {
-    keys.bad(*tokens_kv, "holds " + std::to_string(n) + " tokens, outside 1.." + std::to_string(kMaxVocab));
+    keys.bad(*tokens_kv,
+             "holds " + std::to_string(n) + " tokens, outside 1.." + std::to_string(kMaxVocab));
   }
   auto same_length = [&](const GgufKeyValue& kv, std::size_t size) {
     if (size != n) {
-      keys.bad(kv, "holds " + std::to_string(size) + " values for " + std::to_string(n) + " tokens");
+      keys.bad(kv, "holds " + std::to_string(size) + " values for " + std::to_string(n) +
+                       " tokens");
     }
   };
 
@@ -287,7 +291,7 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   int max_length = 1;
   for (const std::string& t : tokens) {
     pieces.push_back(from_gguf_piece(t));
-    max_length = std::max(max_length, static_cast<int>(std::min<std::size_t>(pieces.back().size(), 1 << 30)));
+    max_length = std::max(max_length, static_cast<int>(pieces.back().size()));  // <= 16 MiB
   }
   std::vector<float> scores(n, 0.0f);
   if (const GgufKeyValue* kv = keys.find("tokenizer.ggml.scores")) {
@@ -307,13 +311,18 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
       types[i] = raw[i] == 0 ? TokenType::normal : static_cast<TokenType>(raw[i]);
     }
   } else {
-    for (std::size_t i = 0; i < n; ++i) types[i] = guess_token_type(static_cast<int>(i), pieces[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      types[i] = guess_token_type(static_cast<int>(i), pieces[i]);
+    }
   }
+  // A special id from its key, else SentencePiece's default (unk 0, bos 1, eos 2).
   auto special = [&](const char* key, int fallback) {
-    const GgufKeyValue* kv = keys.find(key);
-    const std::uint64_t id = kv != nullptr ? keys.uint(*kv, n - 1) : static_cast<std::uint64_t>(fallback);
-    if (id >= n) fail_at(file.path, "metadata", kMetadataOffset, std::string("no ") + key + " and no token " + std::to_string(fallback));
-    return static_cast<int>(id);
+    if (const GgufKeyValue* kv = keys.find(key)) return static_cast<int>(keys.uint(*kv, n - 1));
+    if (static_cast<std::size_t>(fallback) >= n) {
+      fail_at(file.path, "metadata", kMetadataOffset,
+              std::string("no ") + key + ", and no token " + std::to_string(fallback));
+    }
+    return fallback;
   };
   const int bos = special("tokenizer.ggml.bos_token_id", 1);
   const int eos = special("tokenizer.ggml.eos_token_id", 2);

@@ -20,8 +20,12 @@ struct EvalResult {
   double nll = 0.0;           // sum of -ln p(token), in nats
 
   double bits() const { return nll / std::log(2.0); }
-  double bits_per_byte(std::uint64_t bytes) const { return bytes > 0 ? bits() / static_cast<double>(bytes) : 0.0; }
-  double token_perplexity() const { return tokens > 0 ? std::exp(nll / static_cast<double>(tokens)) : 0.0; }
+  double bits_per_byte(std::uint64_t bytes) const {
+    return bytes > 0 ? bits() / static_cast<double>(bytes) : 0.0;
+  }
+  double token_perplexity() const {
+    return tokens > 0 ? std::exp(nll / static_cast<double>(tokens)) : 0.0;
+  }
 };
 
 EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int bos);
