@@ -30,6 +30,10 @@ TEST(Cli, TokenizePrintsIdsOnOneLine) {
   EXPECT_EQ(r.out, "1 2\n");
   r = run_cli({"tokenize", "-z", llama2_tok(), ""});
   EXPECT_EQ(r.out, "\n");
+  // The same vocabulary from llama.cpp's GGUF.
+  r = run_cli({"tokenize", "-z", shared_path("testdata/gguf/ggml-vocab-llama-spm.gguf"), "--bos",
+               "hello world"});
+  EXPECT_EQ(r.out, "1 22172 3186\n");
 }
 
 TEST(Cli, TokenizeReadsStandardInputWhole) {
