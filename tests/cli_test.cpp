@@ -1,9 +1,16 @@
 // The CLI contract: output formats, exit statuses, llama2.c's flag semantics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <map>
 
+#include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/load.hpp"
+#include "shoehorn/io/sink.hpp"
+#include "shoehorn/model/random_model.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -23,6 +30,10 @@ TEST(Cli, TokenizePrintsIdsOnOneLine) {
   EXPECT_EQ(r.out, "1 2\n");
   r = run_cli({"tokenize", "-z", llama2_tok(), ""});
   EXPECT_EQ(r.out, "\n");
+  // The same vocabulary from llama.cpp's GGUF.
+  r = run_cli({"tokenize", "-z", shared_path("testdata/gguf/ggml-vocab-llama-spm.gguf"), "--bos",
+               "hello world"});
+  EXPECT_EQ(r.out, "1 22172 3186\n");
 }
 
 TEST(Cli, TokenizeReadsStandardInputWhole) {
@@ -173,6 +184,182 @@ TEST(Cli, BenchClampsToTheContext) {
   const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "5000", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("\"prompt_tokens\": 128, \"decode_tokens\": 384"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace shoehorn::test
+
+namespace shoehorn::test {
+namespace {
+
+std::string lily() { return read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt")); }
+
+CliResult greedy_lily(const std::string& path, std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"run", path, "-t", "0", "-n", "120", "-i", "Lily and Ben went to the"};
+  args.insert(args.end(), more.begin(), more.end());
+  return run_cli(args);
+}
+
+TEST(CliGguf, ConvertEmbedsTheTokenizerAndRuns) {
+  const std::string gguf = scratch_path("cli-q8_0.gguf");
+  CliResult r = run_cli({"convert", model(), gguf, "--quant", "q8_0", "-z", tok512()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"inspect", gguf});
+  EXPECT_NE(r.out.find("format: GGUF v3, little-endian"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("general.file_type (u32): 7\n"), std::string::npos);
+  EXPECT_NE(r.out.find("tokenizer.ggml.tokens (array): [string x 512] <unk>, <s>, </s>, <0x00>"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("classifier: shared with token_embd.weight"), std::string::npos);
+  EXPECT_NE(r.out.find("  blk.4.ffn_down.weight        F16    172 x 64"), std::string::npos);
+  r = greedy_lily(gguf);  // the tokenizer comes from the GGUF
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, lily());
+}
+
+TEST(CliGguf, GgufToLlama2cGivesTheSameCheckpoint) {
+  const std::string gguf = scratch_path("cli-f32-be.gguf");
+  ASSERT_EQ(run_cli({"convert", model(), gguf, "--big-endian", "-z", tok512()}).status, 0);
+  const std::string direct = scratch_path("cli-direct-v1.bin");
+  const std::string via = scratch_path("cli-via-gguf-v1.bin");
+  ASSERT_EQ(run_cli({"convert", model(), direct, "--llama2c-version", "1"}).status, 0);
+  const CliResult r = run_cli({"convert", gguf, via, "--format", "llama2c", "--llama2c-version", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_bytes(via), read_bytes(direct));
+}
+
+TEST(CliGguf, FlagsOfTheOtherFormatAreUsageErrors) {
+  const std::string out = scratch_path("never-written");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"convert", model(), out + ".bin", "--quant", "q8_0"},
+        {"convert", model(), out + ".bin", "-z", tok512()},
+        {"convert", model(), out + ".gguf", "--llama2c-version", "2"},
+        {"convert", model(), out, "--format", "gguf", "--group-size", "32"},
+        {"convert", model(), out + ".gguf", "--quant", "q5_0"},
+        {"convert", model(), out + ".gguf", "--alignment", "48"},
+        {"init", "--shape", "stories260K", "-o", out + ".bin", "--alignment", "64"}}) {
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << args.back() << " " << r.err;
+    EXPECT_TRUE(r.err.starts_with("shoehorn: usage error: ")) << r.err;
+  }
+}
+
+TEST(CliGguf, WithoutATokenizerTheFileSaysSoAndRunNeedsOne) {
+  const std::string dir = scratch_path("no-tokenizer");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  write_bytes(dir + "/model.bin", read_bytes(model()));
+  CliResult r = run_cli({"convert", dir + "/model.bin", dir + "/model.gguf"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("no tokenizer"), std::string::npos) << r.err;
+  r = run_cli({"inspect", dir + "/model.gguf"});
+  EXPECT_EQ(r.out.find("tokenizer.ggml"), std::string::npos) << r.out;
+  r = greedy_lily(dir + "/model.gguf");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no tokenizer"), std::string::npos) << r.err;
+  r = greedy_lily(dir + "/model.gguf", {"-z", tok512()});
+  EXPECT_EQ(r.out, lily());
+  // A GGUF vocabulary serves as -z too.
+  r = greedy_lily(model(), {"-z", scratch_path("cli-q8_0.gguf")});
+  EXPECT_EQ(r.out, lily()) << r.err;
+}
+
+TEST(CliGguf, InitStreamsTheSameWeightsAsTheLlama2cWriter) {
+  const std::string bin = scratch_path("init-260k.bin");
+  const std::string gguf = scratch_path("init-260k.gguf");
+  ASSERT_EQ(run_cli({"init", "--shape", "stories260K", "--seed", "7", "-o", bin}).status, 0);
+  ASSERT_EQ(run_cli({"init", "--shape", "stories260K", "--seed", "7", "-o", gguf}).status, 0);
+  // Every tensor equal: llama2.c again from the GGUF gives the same file.
+  const std::string again = scratch_path("init-260k-again.bin");
+  ASSERT_EQ(run_cli({"convert", gguf, again}).status, 0);
+  EXPECT_EQ(read_bytes(again), read_bytes(bin));
+}
+
+TEST(CliGguf, InitStories15MShapeQ8_0HasExactTensorBytes) {
+  const std::string path = scratch_path("init-15M-q8_0.gguf");
+  CliResult r = run_cli({"init", "--shape", "stories15M", "--quant", "q8_0", "-o", path});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Q8_0 blocks of 34 bytes per 32 values: the embedding (32000 x 288), 6 layers of 4 x 288^2
+  // attention and 3 x 288 x 768 feed-forward values, F32 norms (13 x 288); every tensor's size
+  // is a multiple of 32, so there is no padding between them.
+  const std::uint64_t data = 32000ull * 288 / 32 * 34 +
+                             6 * ((4ull * 288 * 288 + 3ull * 288 * 768) / 32 * 34) + 13 * 288 * 4;
+  EXPECT_EQ(data, 16152192u);
+  r = run_cli({"inspect", path});
+  const std::size_t at = r.out.find("data at offset ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::uint64_t data_offset = std::stoull(r.out.substr(at + 15));
+  EXPECT_EQ(read_bytes(path).size(), data_offset + data);
+  EXPECT_NE(r.out.find("parameters: 15191712"), std::string::npos);
+}
+
+// The last line of stdout as JSON fields (flat objects of numbers only).
+std::map<std::string, double> json_numbers(const std::string& out) {
+  const std::size_t start = out.rfind('{');
+  std::map<std::string, double> fields;
+  std::size_t at = start;
+  while ((at = out.find('"', at + 1)) != std::string::npos) {
+    const std::size_t end = out.find('"', at + 1);
+    const std::string key = out.substr(at + 1, end - at - 1);
+    fields[key] = std::stod(out.substr(out.find(':', end) + 1));
+    at = out.find_first_of(",}", end);
+  }
+  return fields;
+}
+
+std::string valid_slice(std::size_t bytes) {
+  const std::string path = scratch_path("valid-" + std::to_string(bytes) + ".txt");
+  std::vector<std::byte> text = read_bytes(shared_path("data/tinystories/valid-776K.txt"));
+  text.resize(bytes);
+  write_bytes(path, text);
+  return path;
+}
+
+TEST(CliEval, AModelWithoutInformationCostsLog2VocabBitsPerToken) {
+  // Every weight zero: every logit is 0, so each token costs exactly log2(512) = 9 bits.
+  const Model zero = random_model(Config{64, 64, 1, 2, 2, 512, 64}, true, 1);
+  const std::string path = scratch_path("zero.gguf");
+  {
+    FileSink sink(path);
+    const Vocab vocab = cli::read_vocab_file(tok512());
+    write_llama_gguf(sink, zero.config(), true, &vocab, {},
+                     [](const TensorInfo&, std::span<float> v) { std::fill(v.begin(), v.end(), 0.0f); });
+    sink.close();
+  }
+  const std::string data = valid_slice(1000);
+  const CliResult r = run_cli({"eval", path, "--data", data, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto json = json_numbers(r.out);
+  EXPECT_NEAR(json.at("bits_per_byte"), 9.0 * json.at("tokens") / 1000, 1e-6);
+  EXPECT_NEAR(json.at("token_perplexity"), 512.0, 1e-3);
+  EXPECT_EQ(json.at("windows"), std::ceil(json.at("tokens") / 63));
+}
+
+// The issue's goals are on the whole validation file (Q8_0 within 1% of F32, Q4_0 within 5%;
+// measured 0.08% and 3.5%). On this 1200-byte slice (625 tokens: a full window of 511 and one
+// of 114) Q8_0 must keep its bound; Q4_0's cost varies more with so little text (6% here), so
+// it only has to stay in a sane range.
+TEST(CliEval, JsonWindowsAndQuantizedModels) {
+  const std::string data = valid_slice(1200);
+  std::map<std::string, double> bpb;
+  for (const std::string quant : {"f32", "q8_0", "q4_0"}) {
+    const std::string path = scratch_path("eval-" + quant + ".gguf");
+    ASSERT_EQ(run_cli({"convert", model(), path, "--quant", quant, "-z", tok512()}).status, 0);
+    const CliResult r = run_cli({"eval", path, "--data", data, "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("bits per byte: "), std::string::npos);
+    const auto json = json_numbers(r.out);
+    EXPECT_EQ(json.at("bytes"), 1200);
+    EXPECT_EQ(json.at("tokens"), 625);  // tok512's ids for the text, without BOS
+    EXPECT_EQ(json.at("windows"), 2);   // BOS + 511 tokens, then BOS + 114
+    EXPECT_NEAR(json.at("token_perplexity"), std::exp2(json.at("bits_per_byte") * 1200 / 625),
+                1e-3);
+    bpb[quant] = json.at("bits_per_byte");
+  }
+  EXPECT_GT(bpb["f32"], 0.5);
+  EXPECT_LT(bpb["f32"], 1.5);
+  EXPECT_LT(bpb["q8_0"], bpb["f32"] * 1.01);
+  EXPECT_GT(bpb["q4_0"], bpb["q8_0"]);
+  EXPECT_LT(bpb["q4_0"], bpb["f32"] * 1.10);
 }
 
 }  // namespace

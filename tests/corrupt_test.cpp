@@ -37,12 +37,6 @@ std::string tokenizer_error(const std::vector<std::byte>& bytes, std::size_t len
   }
 }
 
-void expect_located(const std::string& message, const std::string& file) {
-  EXPECT_TRUE(message.starts_with(file + ": ")) << message;
-  EXPECT_NE(message.find(" at offset "), std::string::npos) << message;
-  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-}
-
 std::vector<std::byte> small_model(Llama2cVersion version, ByteOrder order, bool shared) {
   const Model model = random_model(Config{16, 32, 2, 4, 2, 40, 8}, shared, 3);
   return write_llama2c(model, {version, order, 8});

@@ -1,5 +1,7 @@
 #include "test_util.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +58,29 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& in) {
   result.out = out.str();
   result.err = err.str();
   return result;
+}
+
+std::vector<std::vector<std::string>> read_table(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with('#')) rows.push_back(split_tabs(line));
+  }
+  return rows;
+}
+
+void expect_located(const std::string& message, const std::string& file) {
+  EXPECT_TRUE(message.starts_with(file + ": ")) << message;
+  EXPECT_NE(message.find(" at offset "), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+std::string join_ids(const std::vector<int>& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + std::to_string(ids[i]);
+  return out;
 }
 
 std::vector<std::string> split_tabs(const std::string& line) {

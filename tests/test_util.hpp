@@ -26,6 +26,16 @@ struct CliResult {
 // Runs `shoehorn ARGS...` in-process (args exclude the program name), stdin from `in`.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& in = "");
 
+// The rows of a tab-separated test table (tests/data/...), '#' lines skipped, each row split
+// at tabs.
+std::vector<std::vector<std::string>> read_table(const std::string& path);
+
+// Token ids as `shoehorn tokenize` prints them: space-separated.
+std::string join_ids(const std::vector<int>& ids);
+
+// An error message is one line that starts with the file and names an offset.
+void expect_located(const std::string& message, const std::string& file);
+
 // Splits a line at tabs.
 std::vector<std::string> split_tabs(const std::string& line);
 // Undoes the \t, \n, \\ and \xHH escapes of the test data tables.

@@ -22,22 +22,12 @@ const Tokenizer& llama2() {
   return tokenizer;
 }
 
-std::string join(const std::vector<int>& ids) {
-  std::string out;
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + std::to_string(ids[i]);
-  return out;
-}
-
 TEST(Tokenizer, HardCasesMatchSentencePiece) {
-  std::ifstream in(data_path("tokenizer/llama2-hard-cases.tsv"));
-  std::string line;
   int checked = 0;
-  while (std::getline(in, line)) {
-    if (line.starts_with('#')) continue;
-    const std::vector<std::string> fields = split_tabs(line);
-    ASSERT_EQ(fields.size(), 2u) << line;
+  for (const std::vector<std::string>& fields : read_table(data_path("tokenizer/llama2-hard-cases.tsv"))) {
+    ASSERT_EQ(fields.size(), 2u) << fields[0];
     const std::string text = unescape(fields[0]);
-    EXPECT_EQ(join(llama2().encode(text, false, false)), fields[1]) << "text: " << fields[0];
+    EXPECT_EQ(join_ids(llama2().encode(text, false, false)), fields[1]) << "text: " << fields[0];
     ++checked;
   }
   EXPECT_EQ(checked, 75);

@@ -22,6 +22,7 @@ int main(int argc, const char* const* argv, Io io) {
 #ifdef SHOEHORN_HAVE_SENTENCEPIECE
   add_tokenizer(app, io);
 #endif
+  add_eval(app, io);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -29,5 +29,6 @@ void add_init(CLI::App& app, Io io);
 void add_convert(CLI::App& app, Io io);
 void add_bench(CLI::App& app, Io io);
 void add_tokenizer(CLI::App& app, Io io);  // only where libsentencepiece was found
+void add_eval(CLI::App& app, Io io);
 
 }  // namespace shoehorn::cli

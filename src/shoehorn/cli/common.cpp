@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <charconv>
 #include <thread>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 
+#include "shoehorn/format/gguf.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
 
@@ -21,31 +23,44 @@ std::string default_model_path() {
   return std::string(SHOEHORN_MODELS_DIR) + "/shoehorn-default.bin";
 }
 
-Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path) {
-  std::string chosen;
-  if (path) {
-    chosen = *path;
-  } else {
-    const std::filesystem::path beside =
-        std::filesystem::path(model.file.path).parent_path() / "tokenizer.bin";
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(beside, ec)) {
-      chosen = beside.string();
-    } else if (std::filesystem::is_regular_file("tokenizer.bin", ec)) {
-      chosen = "tokenizer.bin";
-    } else {
-      fail(model.file.path, "no tokenizer given (-z) and no tokenizer.bin beside the model or "
-                            "in the current directory");
+Vocab read_vocab_file(const std::string& path) {
+  const FileSource source(path);
+  if (!is_gguf(source)) return read_tokenizer_bin(source);
+  std::optional<Vocab> vocab = gguf_vocab(read_gguf(source));
+  if (!vocab) fail(path, "this GGUF has no tokenizer (no tokenizer.ggml.tokens)");
+  return std::move(*vocab);
+}
+
+std::optional<Vocab> find_vocab(const Model& model, const std::optional<std::string>& path) {
+  if (path) return read_vocab_file(*path);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(model.file.path, ec)) {
+    const FileSource source(model.file.path);
+    if (is_gguf(source)) {
+      if (std::optional<Vocab> own = gguf_vocab(read_gguf(source))) return own;
     }
   }
-  Vocab vocab = read_tokenizer_bin(FileSource(chosen));
-  const int needed = model.config().vocab_size;
-  if (vocab.size() < needed) {
-    fail(chosen, "holds " + std::to_string(vocab.size()) + " tokens but the model " +
-                     model.file.path + " has a vocabulary of " + std::to_string(needed));
+  const std::filesystem::path beside =
+      std::filesystem::path(model.file.path).parent_path() / "tokenizer.bin";
+  if (std::filesystem::is_regular_file(beside, ec)) return read_vocab_file(beside.string());
+  if (std::filesystem::is_regular_file("tokenizer.bin", ec)) return read_vocab_file("tokenizer.bin");
+  return std::nullopt;
+}
+
+Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path) {
+  std::optional<Vocab> vocab = find_vocab(model, path);
+  if (!vocab) {
+    fail(model.file.path, "no tokenizer given (-z), none in the model, and no tokenizer.bin "
+                          "beside the model or in the current directory");
   }
-  vocab.truncate(needed);
-  return Tokenizer(std::move(vocab));
+  const int needed = model.config().vocab_size;
+  if (vocab->size() < needed) {
+    fail(path.value_or(model.file.path),
+         "the tokenizer holds " + std::to_string(vocab->size()) + " tokens but the model " +
+             model.file.path + " has a vocabulary of " + std::to_string(needed));
+  }
+  vocab->truncate(needed);
+  return Tokenizer(std::move(*vocab));
 }
 
 std::uint64_t parse_seed(const std::string& text) {
@@ -91,8 +106,21 @@ int thread_count(int requested) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-void Llama2cOutputFlags::add_to(CLI::App& cmd) {
-  cmd.add_option("--llama2c-version", version,
+void ModelOutputFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--format", format, "Output format: gguf or llama2c (default: gguf for *.gguf)")
+      ->check(CLI::IsMember({"gguf", "llama2c"}));
+  cmd.add_option("--quant", quant,
+                 "GGUF matrix format: f32, f16, q8_0 or q4_0 (rows that are not whole blocks "
+                 "stay f16; norms f32)")
+      ->check(CLI::IsMember({"f32", "f16", "q8_0", "q4_0"}));
+  cmd.add_option("--alignment", alignment, "GGUF data alignment in bytes (default 32)")
+      ->check([](const std::string& text) {
+        const unsigned long v = std::strtoul(text.c_str(), nullptr, 10);
+        return v != 0 && v <= (1ul << 30) && (v & (v - 1)) == 0
+                   ? std::string()
+                   : std::string("must be a power of two up to 2^30");
+      });
+  cmd.add_option("--llama2c-version", llama2c_version,
                  "llama2.c checkpoint version: 0 (fp32), 1 (ak42 fp32), 2 (ak42 int8 groups)")
       ->check(CLI::Range(0, 2));
   cmd.add_option("--group-size", group_size,
@@ -101,9 +129,31 @@ void Llama2cOutputFlags::add_to(CLI::App& cmd) {
   cmd.add_flag("--big-endian", big_endian, "Write big-endian (as console ports did)");
 }
 
-Llama2cWriteOptions Llama2cOutputFlags::options() const {
-  return {static_cast<Llama2cVersion>(version), big_endian ? ByteOrder::big : ByteOrder::little,
-          group_size};
+bool ModelOutputFlags::writes_gguf(const CLI::App& cmd, const std::string& output) const {
+  static const std::vector<std::string> kLlama2cOnly = {"--llama2c-version", "--group-size"};
+  static const std::vector<std::string> kGgufOnly = {"--quant", "--alignment", "-z"};
+  const bool gguf = format.empty() ? output.ends_with(".gguf") : format == "gguf";
+  for (const std::string& flag : gguf ? kLlama2cOnly : kGgufOnly) {
+    if (cmd.count(flag) > 0) {
+      throw CLI::ValidationError(flag + " does not apply to " +
+                                 (gguf ? "GGUF" : "llama2.c") + " output (" + output + ")");
+    }
+  }
+  return gguf;
+}
+
+GgufWriteOptions ModelOutputFlags::gguf_options() const {
+  GgufWriteOptions o;
+  o.quant = quant == "f16" ? QuantType::f16 : quant == "q8_0" ? QuantType::q8_0
+            : quant == "q4_0" ? QuantType::q4_0 : QuantType::f32;
+  o.byte_order = big_endian ? ByteOrder::big : ByteOrder::little;
+  o.alignment = alignment;
+  return o;
+}
+
+Llama2cWriteOptions ModelOutputFlags::llama2c_options() const {
+  return {static_cast<Llama2cVersion>(llama2c_version),
+          big_endian ? ByteOrder::big : ByteOrder::little, group_size};
 }
 
 }  // namespace shoehorn::cli

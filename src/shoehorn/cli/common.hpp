@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/model/model.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
@@ -18,8 +19,15 @@ namespace shoehorn::cli {
 // The project's bundled model, used when `run` gets no MODEL.
 std::string default_model_path();
 
-// The tokenizer for a model: -z when given, else tokenizer.bin beside the model, else
-// ./tokenizer.bin (llama2.c's default). Cut to the model's vocabulary size.
+// A vocabulary file: a llama2.c tokenizer.bin, or any GGUF with tokenizer.ggml.* keys.
+Vocab read_vocab_file(const std::string& path);
+
+// The vocabulary for a model: -z when given, else the model's own (a GGUF's tokenizer keys),
+// else tokenizer.bin beside the model, else ./tokenizer.bin (llama2.c's default); nothing
+// when there is none.
+std::optional<Vocab> find_vocab(const Model& model, const std::optional<std::string>& path);
+
+// The tokenizer for a model (find_vocab, which must find one), cut to its vocabulary size.
 Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path);
 
 // llama2.c reads -s with atoi into an unsigned long long: negative seeds wrap around.
@@ -34,14 +42,22 @@ std::uint64_t parse_size(const std::string& text);
 void add_threads_option(CLI::App& cmd, int& threads);
 int thread_count(int requested);
 
-// --llama2c-version, --group-size and --big-endian, for subcommands that write llama2.c files.
-struct Llama2cOutputFlags {
-  int version = 0;
+// How subcommands that write models write them: GGUF (--quant, --alignment) or a llama2.c
+// checkpoint (--llama2c-version, --group-size), chosen by --format or by the output's name
+// (*.gguf is GGUF); --big-endian for both.
+struct ModelOutputFlags {
+  std::string format;  // "gguf", "llama2c", or "" (from the output's name)
+  std::string quant = "f32";
+  std::uint32_t alignment = 32;
+  int llama2c_version = 0;
   int group_size = 64;
   bool big_endian = false;
 
   void add_to(CLI::App& cmd);
-  Llama2cWriteOptions options() const;
+  // Throws CLI::ValidationError (a usage error) for flags of the other format.
+  bool writes_gguf(const CLI::App& cmd, const std::string& output) const;
+  GgufWriteOptions gguf_options() const;
+  Llama2cWriteOptions llama2c_options() const;
 };
 
 }  // namespace shoehorn::cli

@@ -1,12 +1,15 @@
-// shoehorn convert: rewrite a model in another format, version or byte order.
+// shoehorn convert: rewrite a model in another format, quantization, version or byte order.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <memory>
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/sink.hpp"
 
 namespace shoehorn::cli {
 
@@ -15,22 +18,37 @@ namespace {
 struct ConvertOptions {
   std::string input;
   std::string output;
-  Llama2cOutputFlags format;
+  std::optional<std::string> tokenizer;
+  ModelOutputFlags format;
 };
 
-void convert(const ConvertOptions& o) {
-  write_file(o.output, write_llama2c(load_model(o.input), o.format.options()));
+void convert(const ConvertOptions& o, const CLI::App& cmd, Io io) {
+  const bool gguf = o.format.writes_gguf(cmd, o.output);
+  const Model model = load_model(o.input);
+  if (!gguf) {
+    write_file(o.output, write_llama2c(model, o.format.llama2c_options()));
+    return;
+  }
+  // GGUF carries its tokenizer: -z, or the one the input has or sits beside.
+  const std::optional<Vocab> vocab = find_vocab(model, o.tokenizer);
+  if (!vocab) io.err << "shoehorn: note: no tokenizer found (-z): " << o.output << " has none\n";
+  FileSink sink(o.output);
+  write_llama_gguf(sink, model, vocab ? &*vocab : nullptr, o.format.gguf_options());
+  sink.close();
 }
 
 }  // namespace
 
-void add_convert(CLI::App& app, Io) {
+void add_convert(CLI::App& app, Io io) {
   auto options = std::make_shared<ConvertOptions>();
-  CLI::App* cmd = app.add_subcommand("convert", "Rewrite a model in another format or byte order");
-  cmd->add_option("input", options->input, "Model file")->required();
-  cmd->add_option("output", options->output, "File to write")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "convert", "Rewrite a model as GGUF or llama2.c, in another quantization or byte order");
+  cmd->add_option("input", options->input, "Model file (llama2.c or GGUF)")->required();
+  cmd->add_option("output", options->output, "File to write (*.gguf: GGUF)")->required();
+  cmd->add_option("-z", options->tokenizer,
+                  "Tokenizer to embed in GGUF output (tokenizer.bin or GGUF)");
   options->format.add_to(*cmd);
-  cmd->callback([options] { convert(*options); });
+  cmd->callback([options, cmd, io] { convert(*options, *cmd, io); });
 }
 
 }  // namespace shoehorn::cli

@@ -1,11 +1,13 @@
-// shoehorn init: a random-weight model of a public shape, written as a llama2.c checkpoint.
+// shoehorn init: a random-weight model of a public shape, as GGUF or a llama2.c checkpoint.
 #include <CLI/CLI.hpp>
 #include <memory>
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/sink.hpp"
 #include "shoehorn/model/random_model.hpp"
 
 namespace shoehorn::cli {
@@ -17,15 +19,16 @@ struct InitOptions {
   std::string output;
   std::string seed = "1";
   bool separate_classifier = false;
-  Llama2cOutputFlags format;
+  std::optional<std::string> tokenizer;
+  ModelOutputFlags format;
   // Overrides of single fields of the shape (0: keep the shape's).
   Config fields{};
 };
 
 Config shape_with_overrides(const InitOptions& o) {
-  const std::optional<Config> shape = find_shape(o.shape);
-  if (!shape) fail(o.shape, "unknown shape (see shoehorn init --help)");
-  Config c = *shape;
+  const NamedShape* shape = find_shape(o.shape);
+  if (shape == nullptr) fail(o.shape, "unknown shape (see shoehorn init --help)");
+  Config c = shape->config;
   const Config& f = o.fields;
   for (auto [field, value] : {std::pair{&c.dim, f.dim}, {&c.hidden_dim, f.hidden_dim},
                               {&c.n_layers, f.n_layers}, {&c.n_heads, f.n_heads},
@@ -39,10 +42,23 @@ Config shape_with_overrides(const InitOptions& o) {
   return c;
 }
 
-void init(const InitOptions& o) {
-  const Model model =
-      random_model(shape_with_overrides(o), !o.separate_classifier, parse_seed(o.seed));
-  write_file(o.output, write_llama2c(model, o.format.options()));
+void init(const InitOptions& o, const CLI::App& cmd) {
+  const Config config = shape_with_overrides(o);
+  const bool shared = find_shape(o.shape)->shared_classifier && !o.separate_classifier;
+  const std::uint64_t seed = parse_seed(o.seed);
+  if (!o.format.writes_gguf(cmd, o.output)) {
+    write_file(o.output, write_llama2c(random_model(config, shared, seed),
+                                       o.format.llama2c_options()));
+    return;
+  }
+  // GGUF streams: one tensor in memory at a time, whatever the model's size.
+  const std::optional<Vocab> vocab =
+      o.tokenizer ? std::optional<Vocab>(read_vocab_file(*o.tokenizer)) : std::nullopt;
+  RandomWeights random(seed);
+  FileSink sink(o.output);
+  write_llama_gguf(sink, config, shared, vocab ? &*vocab : nullptr, o.format.gguf_options(),
+                   [&](const TensorInfo& t, std::span<float> values) { random.fill(t, values); });
+  sink.close();
 }
 
 }  // namespace
@@ -53,7 +69,7 @@ void add_init(CLI::App& app, Io) {
   std::vector<std::string> names;
   for (const NamedShape& s : named_shapes()) names.emplace_back(s.name);
   cmd->add_option("--shape", options->shape, "Shape")->required()->check(CLI::IsMember(names));
-  cmd->add_option("-o,--output", options->output, "Output file")->required();
+  cmd->add_option("-o,--output", options->output, "Output file (*.gguf: GGUF)")->required();
   cmd->add_option("--seed", options->seed, "Seed of the weights (default 1)");
   Config& f = options->fields;
   for (auto [flag, field] : {std::pair{"--dim", &f.dim}, {"--hidden-dim", &f.hidden_dim},
@@ -64,8 +80,9 @@ void add_init(CLI::App& app, Io) {
   }
   cmd->add_flag("--separate-classifier", options->separate_classifier,
                 "Store the classifier apart from the token embedding");
+  cmd->add_option("-z", options->tokenizer, "Tokenizer to embed in GGUF output");
   options->format.add_to(*cmd);
-  cmd->callback([options] { init(*options); });
+  cmd->callback([options, cmd] { init(*options, *cmd); });
 }
 
 }  // namespace shoehorn::cli

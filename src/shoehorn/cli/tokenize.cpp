@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "shoehorn/cli/cli.hpp"
-#include "shoehorn/format/tokenizer_bin.hpp"
+#include "shoehorn/cli/common.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
 
 namespace shoehorn::cli {
@@ -21,7 +21,7 @@ struct TokenizeOptions {
 };
 
 void tokenize(const TokenizeOptions& o, Io io) {
-  const Tokenizer tokenizer(read_tokenizer_bin(FileSource(o.tokenizer)));
+  const Tokenizer tokenizer(read_vocab_file(o.tokenizer));
   const std::string text = o.text ? *o.text
                                   : std::string(std::istreambuf_iterator<char>(io.in), {});
   const std::vector<int> ids = tokenizer.encode(text, o.bos, o.eos);
@@ -34,7 +34,7 @@ void tokenize(const TokenizeOptions& o, Io io) {
 void add_tokenize(CLI::App& app, Io io) {
   auto options = std::make_shared<TokenizeOptions>();
   CLI::App* cmd = app.add_subcommand("tokenize", "Print the token ids of a text");
-  cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)")->required();
+  cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin, or a GGUF with a vocabulary)")->required();
   cmd->add_flag("--bos", options->bos, "Prepend the BOS token");
   cmd->add_flag("--eos", options->eos, "Append the EOS token");
   cmd->add_option("text", options->text, "Text to encode; standard input when absent");

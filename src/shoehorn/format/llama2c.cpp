@@ -287,6 +287,11 @@ std::vector<std::byte> write_llama2c(const Model& model, const Llama2cWriteOptio
   const Weights& w = model.weights;
   const ByteOrder order = options.byte_order;
   const bool shared = model.file.shared_classifier;
+  if (c.rope_theta != 10000.0f || c.norm_eps != 1e-5f) {
+    throw Error("llama2.c checkpoints hold RoPE base 10000 and norm epsilon 1e-5 only; this model "
+                "has " + std::to_string(c.rope_theta) + " and " + std::to_string(c.norm_eps) +
+                " (write GGUF)");
+  }
   int group_size = options.group_size;
   while (group_size > 1 && (c.dim % group_size != 0 || c.hidden_dim % group_size != 0)) {
     group_size /= 2;

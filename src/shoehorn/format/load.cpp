@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "shoehorn/format/gguf.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/io/error.hpp"
@@ -19,6 +21,17 @@ void read_floats(const ByteSource& source, std::uint64_t offset, std::span<float
                  ByteOrder order) {
   source.read(offset, std::as_writable_bytes(dst));
   swap_floats_in_place(dst, order);
+}
+
+// Reads a tensor's bytes straight into its host-order array: the file layout of these types
+// is the array's layout, except for the byte order of their 16-bit fields.
+template <class T>
+std::span<T> read_array(const TensorInfo& t, std::size_t count, const ByteSource& source,
+                        ByteOrder order, Arena& arena) {
+  const std::span<T> values = arena.allocate<T>(count);
+  source.read(t.offset, std::as_writable_bytes(values));
+  swap_to(order, values);
+  return values;
 }
 
 Matrix load_matrix(const TensorInfo& t, const ByteSource& source, ByteOrder order, Arena& arena) {
@@ -44,6 +57,15 @@ Matrix load_matrix(const TensorInfo& t, const ByteSource& source, ByteOrder orde
       m.scales = scales.data();
       break;
     }
+    case WeightType::f16:
+      m.f16 = read_array<std::uint16_t>(t, count, source, order, arena).data();
+      break;
+    case WeightType::q8_0:
+      m.q8_0 = read_array<BlockQ8_0>(t, count / kBlockValues, source, order, arena).data();
+      break;
+    case WeightType::q4_0:
+      m.q4_0 = read_array<BlockQ4_0>(t, count / kBlockValues, source, order, arena).data();
+      break;
   }
   return m;
 }
@@ -55,12 +77,16 @@ void plan_tensor(const TensorInfo& t, ArenaPlan& plan) {
       plan.add<std::int8_t>(t.count());
       plan.add<float>(t.count() / t.group_size);
       break;
+    case WeightType::f16: plan.add<std::uint16_t>(t.count()); break;
+    case WeightType::q8_0: plan.add<BlockQ8_0>(t.count() / kBlockValues); break;
+    case WeightType::q4_0: plan.add<BlockQ4_0>(t.count() / kBlockValues); break;
   }
 }
 
 }  // namespace
 
 ModelFile read_model_file(const ByteSource& source) {
+  if (is_gguf(source)) return llama_model_file(read_gguf(source));
   if (is_llama2c(source)) return read_llama2c(source);
   // Not recognised: report why it is not a llama2.c checkpoint, the most common format.
   return read_llama2c(source);
@@ -72,26 +98,9 @@ Model load_resident(ModelFile file, const ByteSource& source) {
 
   Model model;
   model.storage = Arena(plan.bytes());
-  const Config& c = file.config;
-  model.weights.layers.resize(static_cast<std::size_t>(c.n_layers));
+  model.weights.layers.resize(static_cast<std::size_t>(file.config.n_layers));
   for (const TensorInfo& t : file.tensors) {
-    const Matrix m = load_matrix(t, source, file.byte_order, model.storage);
-    const std::span<const float> vector(m.f32, static_cast<std::size_t>(t.cols));
-    LayerWeights* layer = t.layer >= 0 ? &model.weights.layers[static_cast<std::size_t>(t.layer)] : nullptr;
-    switch (t.role) {
-      case TensorRole::token_embedding: model.weights.token_embedding = m; break;
-      case TensorRole::final_norm: model.weights.final_norm = vector; break;
-      case TensorRole::classifier: model.weights.classifier = m; break;
-      case TensorRole::attn_norm: layer->attn_norm = vector; break;
-      case TensorRole::ffn_norm: layer->ffn_norm = vector; break;
-      case TensorRole::wq: layer->wq = m; break;
-      case TensorRole::wk: layer->wk = m; break;
-      case TensorRole::wv: layer->wv = m; break;
-      case TensorRole::wo: layer->wo = m; break;
-      case TensorRole::w1: layer->w1 = m; break;
-      case TensorRole::w2: layer->w2 = m; break;
-      case TensorRole::w3: layer->w3 = m; break;
-    }
+    place(model.weights, t, load_matrix(t, source, file.byte_order, model.storage));
   }
   if (file.shared_classifier) model.weights.classifier = model.weights.token_embedding;
   model.file = std::move(file);

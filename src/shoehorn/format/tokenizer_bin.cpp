@@ -10,15 +10,6 @@ namespace shoehorn {
 
 namespace {
 
-TokenType infer_type(int id, const std::string& piece) {
-  if (parse_byte_piece(piece) >= 0) return TokenType::byte;
-  if (id == 0 && piece == "<unk>") return TokenType::unknown;
-  if (piece == "\n<s>\n" || piece == "\n</s>\n" || piece == "<s>" || piece == "</s>") {
-    return TokenType::control;
-  }
-  return TokenType::normal;
-}
-
 std::string token_field(std::size_t id, const char* part) {
   return "token[" + std::to_string(id) + "]." + part;
 }
@@ -58,7 +49,7 @@ Vocab read_tokenizer_bin(const ByteSource& source) {
     }
     const auto text = in.bytes(static_cast<std::uint64_t>(len), "bytes");
     std::string piece(reinterpret_cast<const char*>(text.data()), text.size());
-    types.push_back(infer_type(static_cast<int>(id), piece));
+    types.push_back(guess_token_type(static_cast<int>(id), piece));
     pieces.push_back(std::move(piece));
     scores.push_back(score);
   }

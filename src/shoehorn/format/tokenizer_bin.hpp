@@ -14,8 +14,7 @@ namespace shoehorn {
 inline constexpr std::uint64_t kMaxTokenizerFileBytes = 256ull << 20;
 inline constexpr int kMaxTokenLength = 1 << 16;
 
-// Reads every token in the file. Token types are inferred the way llama2.c's exporter wrote
-// them: <unk> at 0, "\n<s>\n" and "\n</s>\n" (or "<s>", "</s>") as control, <0xHH> as bytes.
+// Reads every token in the file, with types from guess_token_type().
 Vocab read_tokenizer_bin(const ByteSource& source);
 
 std::vector<std::byte> write_tokenizer_bin(const Vocab& vocab);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/sink.hpp"
 
 namespace shoehorn {
 
@@ -69,20 +70,57 @@ std::vector<std::byte> read_all(const ByteSource& source, std::uint64_t max_byte
 }
 
 void write_file(const std::string& path, std::span<const std::byte> bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, std::string("cannot create: ") + std::strerror(errno));
+  FileSink sink(path);
+  sink.write(bytes);
+  sink.close();
+}
+
+namespace {
+
+constexpr std::size_t kSinkBufferBytes = 1 << 20;
+
+}  // namespace
+
+FileSink::FileSink(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(path_, std::string("cannot create: ") + std::strerror(errno));
+  buffer_.reserve(kSinkBufferBytes);
+}
+
+FileSink::~FileSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileSink::write(std::span<const std::byte> bytes) {
+  if (buffer_.size() + bytes.size() > kSinkBufferBytes) flush();
+  if (bytes.size() >= kSinkBufferBytes) {
+    write_all(bytes);  // large pieces go straight to the file
+    return;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+void FileSink::flush() {
+  write_all(buffer_);
+  buffer_.clear();
+}
+
+void FileSink::write_all(std::span<const std::byte> bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      fail(path, std::string("write failed: ") + std::strerror(err));
-    }
+    if (n <= 0) fail(path_, std::string("write failed: ") + std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0) fail(path, std::string("close failed: ") + std::strerror(errno));
+  written_ += bytes.size();
+}
+
+void FileSink::close() {
+  flush();
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail(path_, std::string("close failed: ") + std::strerror(errno));
 }
 
 }  // namespace shoehorn

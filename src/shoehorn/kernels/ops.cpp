@@ -1,7 +1,9 @@
 #include "shoehorn/kernels/ops.hpp"
 
+#include "shoehorn/quant/f16.hpp"
 #include "shoehorn/quant/round.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -104,6 +106,61 @@ void matvec_q8_group_rows(float* out, const Matrix& w, const MatvecInput& in, in
   }
 }
 
+// Every half as a float: one table lookup per F16 weight.
+const std::array<float, 1 << 16>& f16_table() {
+  static const std::array<float, 1 << 16> table = [] {
+    std::array<float, 1 << 16> t{};
+    for (std::size_t h = 0; h < t.size(); ++h) t[h] = f16_to_f32(static_cast<std::uint16_t>(h));
+    return t;
+  }();
+  return table;
+}
+
+void matvec_f16_rows(float* out, const Matrix& w, const float* x, int row_begin, int row_end) {
+  const std::array<float, 1 << 16>& half = f16_table();
+  const int n = w.cols;
+  for (int r = row_begin; r < row_end; ++r) {
+    const std::uint16_t* wr = w.f16 + static_cast<std::size_t>(r) * n;
+    float acc = 0.0f;
+    for (int j = 0; j < n; ++j) acc += half[wr[j]] * x[j];
+    out[r] = acc;
+  }
+}
+
+// ggml's block dot products with a Q8_0 input block: exact integer sums.
+std::int32_t block_dot(const BlockQ8_0& w, const BlockQ8_0& x) {
+  std::int32_t sum = 0;
+  for (int j = 0; j < kBlockValues; ++j) {
+    sum += static_cast<std::int32_t>(w.qs[j]) * static_cast<std::int32_t>(x.qs[j]);
+  }
+  return sum;
+}
+
+// Nibble j pairs with input j, its high twin with input j + 16.
+std::int32_t block_dot(const BlockQ4_0& w, const BlockQ8_0& x) {
+  constexpr int kHalf = kBlockValues / 2;
+  std::int32_t sum = 0;
+  for (int j = 0; j < kHalf; ++j) {
+    sum += ((w.qs[j] & 0x0F) - 8) * x.qs[j] + ((w.qs[j] >> 4) - 8) * x.qs[j + kHalf];
+  }
+  return sum;
+}
+
+// Each block's integer sum, scaled by both blocks' scales, added up in order (as ggml does).
+template <class Block>
+void matvec_block_rows(float* out, const Block* w, int cols, std::span<const BlockQ8_0> x,
+                       int row_begin, int row_end) {
+  const std::size_t blocks = static_cast<std::size_t>(cols) / kBlockValues;
+  for (int r = row_begin; r < row_end; ++r) {
+    const Block* wr = w + static_cast<std::size_t>(r) * blocks;
+    float acc = 0.0f;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      acc += static_cast<float>(block_dot(wr[b], x[b])) * (f16_to_f32(wr[b].d) * f16_to_f32(x[b].d));
+    }
+    out[r] = acc;
+  }
+}
+
 }  // namespace
 
 void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
@@ -114,6 +171,15 @@ void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, i
       return;
     case WeightType::q8_group:
       matvec_q8_group_rows(out.data(), w, in, row_begin, row_end);
+      return;
+    case WeightType::f16:
+      matvec_f16_rows(out.data(), w, in.f32.data(), row_begin, row_end);
+      return;
+    case WeightType::q8_0:
+      matvec_block_rows(out.data(), w.q8_0, w.cols, in.q8_0, row_begin, row_end);
+      return;
+    case WeightType::q4_0:
+      matvec_block_rows(out.data(), w.q4_0, w.cols, in.q8_0, row_begin, row_end);
       return;
   }
 }
@@ -128,6 +194,15 @@ void embedding_row(std::span<float> out, const Matrix& table, int row) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = table.q[base + i] * table.scales[(base + i) / table.group_size];
       }
+      return;
+    case WeightType::f16:
+      dequantize(std::span(table.f16 + base, out.size()), out);
+      return;
+    case WeightType::q8_0:
+      dequantize(std::span(table.q8_0 + base / kBlockValues, out.size() / kBlockValues), out);
+      return;
+    case WeightType::q4_0:
+      dequantize(std::span(table.q4_0 + base / kBlockValues, out.size() / kBlockValues), out);
       return;
   }
 }

@@ -23,11 +23,13 @@ struct QuantizedVector {
 void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size);
 
 // The input of a matrix-vector product: floats, plus their int8 groups when the weights are
-// llama2.c Q8 (computed once and shared by every matrix that reads the same vector).
+// llama2.c Q8, plus their Q8_0 blocks when the weights are Q8_0 or Q4_0 (each computed once and
+// shared by every matrix that reads the same vector).
 struct MatvecInput {
   std::span<const float> f32;
   std::span<const std::int8_t> q;
   std::span<const float> scales;
+  std::span<const BlockQ8_0> q8_0;
 };
 
 // out[r] for r in [row_begin, row_end): one row's sum runs in order over the columns.

@@ -8,10 +8,14 @@ namespace shoehorn {
 
 std::vector<float> dequantize(const Matrix& m) {
   std::vector<float> out(static_cast<std::size_t>(m.rows) * m.cols);
-  for (int r = 0; r < m.rows; ++r) {
-    kernels::embedding_row(std::span(out).subspan(static_cast<std::size_t>(r) * m.cols, m.cols), m, r);
-  }
+  dequantize_into(m, out);
   return out;
+}
+
+void dequantize_into(const Matrix& m, std::span<float> out) {
+  for (int r = 0; r < m.rows; ++r) {
+    kernels::embedding_row(out.subspan(static_cast<std::size_t>(r) * m.cols, m.cols), m, r);
+  }
 }
 
 }  // namespace shoehorn

@@ -2,102 +2,64 @@
 
 #include <cmath>
 
-#include "shoehorn/sample/rng.hpp"
-
 namespace shoehorn {
 
 const std::vector<NamedShape>& named_shapes() {
-  // dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len
+  // dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len, rope_theta, norm_eps
   static const std::vector<NamedShape> shapes = {
-      {"stories260K", {64, 172, 5, 8, 4, 512, 512}},
-      {"stories15M", {288, 768, 6, 6, 6, 32000, 256}},
-      {"stories42M", {512, 1376, 8, 8, 8, 32000, 1024}},
-      {"stories110M", {768, 2048, 12, 12, 12, 32000, 1024}},
+      // llama2.c's TinyStories models.
+      {"stories260K", {64, 172, 5, 8, 4, 512, 512}, true},
+      {"stories15M", {288, 768, 6, 6, 6, 32000, 256}, true},
+      {"stories42M", {512, 1376, 8, 8, 8, 32000, 1024}, true},
+      {"stories110M", {768, 2048, 12, 12, 12, 32000, 1024}, true},
+      // HuggingFaceTB/SmolLM2-135M and TinyLlama/TinyLlama-1.1B-Chat-v1.0 (their config.json).
+      {"smollm2-135m", {576, 1536, 30, 9, 3, 49152, 8192, 100000.0f, 1e-5f}, true},
+      {"tinyllama-1.1b", {2048, 5632, 22, 32, 4, 32000, 2048, 10000.0f, 1e-5f}, false},
   };
   return shapes;
 }
 
-std::optional<Config> find_shape(std::string_view name) {
+const NamedShape* find_shape(std::string_view name) {
   for (const NamedShape& s : named_shapes()) {
-    if (s.name == name) return s.config;
+    if (s.name == name) return &s;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
-namespace {
+RandomWeights::RandomWeights(std::uint64_t seed) : rng_(seed == 0 ? 1 : seed) {}
 
-struct Filler {
-  Arena& arena;
-  Xorshift64Star rng;
-
-  Matrix matrix(int rows, int cols) {
-    const std::span<float> values =
-        arena.allocate<float>(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
-    const float bound = 1.0f / std::sqrt(static_cast<float>(cols));
-    for (float& v : values) v = (2.0f * rng.next_f32() - 1.0f) * bound;
-    Matrix m;
-    m.rows = rows;
-    m.cols = cols;
-    m.f32 = values.data();
-    return m;
-  }
-
-  std::span<const float> ones(int n) {
-    const std::span<float> values = arena.allocate<float>(static_cast<std::size_t>(n));
+void RandomWeights::fill(const TensorInfo& t, std::span<float> values) {
+  if (!is_matrix(t.role)) {
     for (float& v : values) v = 1.0f;
-    return values;
+    return;
   }
-};
-
-ArenaPlan plan_for(const Config& c, bool shared) {
-  ArenaPlan plan;
-  auto mat = [&](int rows, int cols) {
-    plan.add<float>(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
-  };
-  mat(c.vocab_size, c.dim);
-  for (int l = 0; l < c.n_layers; ++l) {
-    plan.add<float>(static_cast<std::size_t>(c.dim));
-    mat(c.dim, c.dim);
-    mat(c.kv_dim(), c.dim);
-    mat(c.kv_dim(), c.dim);
-    mat(c.dim, c.dim);
-    plan.add<float>(static_cast<std::size_t>(c.dim));
-    mat(c.hidden_dim, c.dim);
-    mat(c.dim, c.hidden_dim);
-    mat(c.hidden_dim, c.dim);
-  }
-  plan.add<float>(static_cast<std::size_t>(c.dim));
-  if (!shared) mat(c.vocab_size, c.dim);
-  return plan;
+  const float bound = 1.0f / std::sqrt(static_cast<float>(t.cols));
+  for (float& v : values) v = (2.0f * rng_.next_f32() - 1.0f) * bound;
 }
-
-}  // namespace
 
 Model random_model(const Config& c, bool shared_classifier, std::uint64_t seed) {
+  const std::vector<TensorInfo> tensors = execution_order(c, shared_classifier);
+  ArenaPlan plan;
+  for (const TensorInfo& t : tensors) plan.add<float>(t.count());
+
   Model model;
   model.file.path = "(random)";
   model.file.format = "random weights";
   model.file.config = c;
   model.file.shared_classifier = shared_classifier;
-  model.storage = Arena(plan_for(c, shared_classifier).bytes());
-
-  Filler fill{model.storage, Xorshift64Star(seed == 0 ? 1 : seed)};
-  Weights& w = model.weights;
-  w.token_embedding = fill.matrix(c.vocab_size, c.dim);
-  w.layers.resize(static_cast<std::size_t>(c.n_layers));
-  for (LayerWeights& layer : w.layers) {
-    layer.attn_norm = fill.ones(c.dim);
-    layer.wq = fill.matrix(c.dim, c.dim);
-    layer.wk = fill.matrix(c.kv_dim(), c.dim);
-    layer.wv = fill.matrix(c.kv_dim(), c.dim);
-    layer.wo = fill.matrix(c.dim, c.dim);
-    layer.ffn_norm = fill.ones(c.dim);
-    layer.w1 = fill.matrix(c.hidden_dim, c.dim);
-    layer.w2 = fill.matrix(c.dim, c.hidden_dim);
-    layer.w3 = fill.matrix(c.hidden_dim, c.dim);
+  model.storage = Arena(plan.bytes());
+  model.weights.layers.resize(static_cast<std::size_t>(c.n_layers));
+  RandomWeights random(seed);
+  for (const TensorInfo& t : tensors) {
+    const std::span<float> values = model.storage.allocate<float>(t.count());
+    random.fill(t, values);
+    Matrix m;
+    m.rows = t.rows;
+    m.cols = t.cols;
+    m.f32 = values.data();
+    place(model.weights, t, m);
   }
-  w.final_norm = fill.ones(c.dim);
-  w.classifier = shared_classifier ? w.token_embedding : fill.matrix(c.vocab_size, c.dim);
+  if (shared_classifier) model.weights.classifier = model.weights.token_embedding;
   return model;
 }
 

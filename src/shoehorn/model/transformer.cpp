@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
@@ -13,15 +14,27 @@ namespace {
 
 using kernels::MatvecInput;
 
-// The input of every matrix reading x: when the matrix is llama2.c Q8, x is quantized into
-// scratch once and the same groups serve every matrix that follows.
-MatvecInput prepare_input(const Matrix& w, std::span<const float> x, std::span<std::int8_t> q,
-                          std::span<float> scales) {
-  MatvecInput in{x, {}, {}};
-  if (w.type == WeightType::q8_group) {
-    kernels::quantize_q8_groups(x, {q.first(x.size()), scales}, w.group_size);
-    in.q = q.first(x.size());
-    in.scales = scales.first(x.size() / static_cast<std::size_t>(w.group_size));
+// The input of the matrices that read x: x itself, plus what their formats multiply with,
+// quantized once into scratch for all of them (llama2.c Q8 groups, ggml Q8_0 blocks).
+MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::span<const float> x,
+                          const InputScratch& scratch) {
+  MatvecInput in{x, {}, {}, {}};
+  bool groups_done = false, blocks_done = false;
+  for (const Matrix* w : readers) {
+    if (w->type == WeightType::q8_group && !groups_done) {
+      const std::size_t groups = x.size() / static_cast<std::size_t>(w->group_size);
+      kernels::quantize_q8_groups(x, {scratch.q.first(x.size()), scratch.scales.first(groups)},
+                                  w->group_size);
+      in.q = scratch.q.first(x.size());
+      in.scales = scratch.scales.first(groups);
+      groups_done = true;
+    }
+    if ((w->type == WeightType::q8_0 || w->type == WeightType::q4_0) && !blocks_done) {
+      const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
+      quantize_q8_0(x, blocks);
+      in.q8_0 = blocks;
+      blocks_done = true;
+    }
   }
   return in;
 }
@@ -54,16 +67,18 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   for (int i = 0; i < 3; ++i) plan.add<float>(half_head);  // rope freq, cos, sin
   plan.add<std::int8_t>(dim);
   plan.add<std::int8_t>(hidden);
+  plan.add<BlockQ8_0>(dim / kBlockValues);
+  plan.add<BlockQ8_0>(hidden / kBlockValues);
   arena_ = Arena(plan.bytes());
 
   x_ = arena_.allocate<float>(dim);
   xb_ = arena_.allocate<float>(dim);
   xb2_ = arena_.allocate<float>(dim);
   q_ = arena_.allocate<float>(dim);
-  xq_scales_ = arena_.allocate<float>(dim);
+  const std::span<float> xq_scales = arena_.allocate<float>(dim);
   hb_ = arena_.allocate<float>(hidden);
   hb2_ = arena_.allocate<float>(hidden);
-  hq_scales_ = arena_.allocate<float>(hidden);
+  const std::span<float> hq_scales = arena_.allocate<float>(hidden);
   att_ = arena_.allocate<float>(static_cast<std::size_t>(c.n_heads) * positions);
   logits_ = arena_.allocate<float>(c.vocab_size);
   key_cache_ = arena_.allocate<float>(cache);
@@ -71,8 +86,10 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   rope_freq_ = arena_.allocate<float>(half_head);
   rope_cos_ = arena_.allocate<float>(half_head);
   rope_sin_ = arena_.allocate<float>(half_head);
-  xq_ = arena_.allocate<std::int8_t>(dim);
-  hq_ = arena_.allocate<std::int8_t>(hidden);
+  xq_ = {arena_.allocate<std::int8_t>(dim), xq_scales,
+         arena_.allocate<BlockQ8_0>(dim / kBlockValues)};
+  hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
+         arena_.allocate<BlockQ8_0>(hidden / kBlockValues)};
 
   const int head_size = c.head_size();
   for (std::size_t k = 0; k < half_head; ++k) {
@@ -159,7 +176,7 @@ std::span<float> Transformer::forward(int token, int pos) {
         value_cache_.subspan(loff + static_cast<std::size_t>(pos) * kv_dim, kv_dim);
 
     kernels::rmsnorm(xb_, x, lw.attn_norm, c.norm_eps);
-    const MatvecInput attn_in = prepare_input(lw.wq, xb_, xq_, xq_scales_);
+    const MatvecInput attn_in = prepare_input({&lw.wq, &lw.wk, &lw.wv}, xb_, xq_);
     matvec(q_, lw.wq, attn_in);
     matvec(k, lw.wk, attn_in);
     matvec(v, lw.wv, attn_in);
@@ -178,20 +195,20 @@ std::span<float> Transformer::forward(int token, int pos) {
 
     attention(l, pos);
 
-    matvec(xb2_, lw.wo, prepare_input(lw.wo, xb_, xq_, xq_scales_));
+    matvec(xb2_, lw.wo, prepare_input({&lw.wo}, xb_, xq_));
     for (int i = 0; i < dim; ++i) x[i] += xb2_[i];
 
     kernels::rmsnorm(xb_, x, lw.ffn_norm, c.norm_eps);
-    const MatvecInput ffn_in = prepare_input(lw.w1, xb_, xq_, xq_scales_);
+    const MatvecInput ffn_in = prepare_input({&lw.w1, &lw.w3}, xb_, xq_);
     matvec(hb_, lw.w1, ffn_in);
     matvec(hb2_, lw.w3, ffn_in);
     kernels::swiglu(hb_, hb2_);
-    matvec(xb_, lw.w2, prepare_input(lw.w2, hb_, hq_, hq_scales_));
+    matvec(xb_, lw.w2, prepare_input({&lw.w2}, hb_, hq_));
     for (int i = 0; i < dim; ++i) x[i] += xb_[i];
   }
 
   kernels::rmsnorm(x, x, w.final_norm, c.norm_eps);
-  matvec(logits_, w.classifier, prepare_input(w.classifier, x, xq_, xq_scales_));
+  matvec(logits_, w.classifier, prepare_input({&w.classifier}, x, xq_));
   return logits_;
 }
 

@@ -13,6 +13,13 @@
 
 namespace shoehorn {
 
+// Room for one input vector in the quantized forms that weights multiply with.
+struct InputScratch {
+  std::span<std::int8_t> q;       // llama2.c Q8 groups
+  std::span<float> scales;
+  std::span<BlockQ8_0> blocks;    // ggml Q8_0 (for Q8_0 and Q4_0 weights)
+};
+
 class Transformer {
  public:
   // max_positions: how many positions forward() will be called for (1..seq_len).
@@ -42,9 +49,9 @@ class Transformer {
   std::span<float> key_cache_, value_cache_;  // n_layers x max_positions x kv_dim
   std::span<float> rope_cos_, rope_sin_;      // head_size / 2, for the current position
   std::span<float> rope_freq_;                // head_size / 2
-  // int8 groups of the current input vector, used when weights are llama2.c Q8.
-  std::span<std::int8_t> xq_, hq_;
-  std::span<float> xq_scales_, hq_scales_;
+  // The current input vector quantized for the weights' formats: for dim- and hidden-sized
+  // inputs.
+  InputScratch xq_, hq_;
 };
 
 }  // namespace shoehorn

@@ -6,6 +6,9 @@ const char* to_string(WeightType type) {
   switch (type) {
     case WeightType::f32: return "F32";
     case WeightType::q8_group: return "Q8_G";
+    case WeightType::f16: return "F16";
+    case WeightType::q8_0: return "Q8_0";
+    case WeightType::q4_0: return "Q4_0";
   }
   return "?";
 }
@@ -14,8 +17,32 @@ std::uint64_t stored_bytes(WeightType type, std::uint64_t count, int group_size)
   switch (type) {
     case WeightType::f32: return count * 4;
     case WeightType::q8_group: return count + 4 * (count / static_cast<std::uint64_t>(group_size));
+    case WeightType::f16:
+    case WeightType::q8_0:
+    case WeightType::q4_0: return quant_bytes(*quant_type(type), count);
   }
   return 0;
+}
+
+std::optional<QuantType> quant_type(WeightType type) {
+  switch (type) {
+    case WeightType::f32: return QuantType::f32;
+    case WeightType::f16: return QuantType::f16;
+    case WeightType::q8_0: return QuantType::q8_0;
+    case WeightType::q4_0: return QuantType::q4_0;
+    case WeightType::q8_group: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+WeightType weight_type(QuantType type) {
+  switch (type) {
+    case QuantType::f32: return WeightType::f32;
+    case QuantType::f16: return WeightType::f16;
+    case QuantType::q8_0: return WeightType::q8_0;
+    case QuantType::q4_0: return WeightType::q4_0;
+  }
+  return WeightType::f32;
 }
 
 std::string tensor_name(TensorRole role, int layer) {
@@ -35,6 +62,109 @@ std::string tensor_name(TensorRole role, int layer) {
     case TensorRole::classifier: return "output.weight";
   }
   return "?";
+}
+
+}  // namespace shoehorn
+
+namespace shoehorn {
+
+bool is_matrix(TensorRole role) {
+  return role != TensorRole::attn_norm && role != TensorRole::ffn_norm &&
+         role != TensorRole::final_norm;
+}
+
+TensorShape tensor_shape(const Config& c, TensorRole role) {
+  switch (role) {
+    case TensorRole::token_embedding:
+    case TensorRole::classifier: return {c.vocab_size, c.dim};
+    case TensorRole::attn_norm:
+    case TensorRole::ffn_norm:
+    case TensorRole::final_norm: return {1, c.dim};
+    case TensorRole::wq:
+    case TensorRole::wo: return {c.dim, c.dim};
+    case TensorRole::wk:
+    case TensorRole::wv: return {c.kv_dim(), c.dim};
+    case TensorRole::w1:
+    case TensorRole::w3: return {c.hidden_dim, c.dim};
+    case TensorRole::w2: return {c.dim, c.hidden_dim};
+  }
+  return {0, 0};
+}
+
+std::vector<TensorInfo> execution_order(const Config& c, bool shared_classifier) {
+  std::vector<TensorInfo> tensors;
+  auto add = [&](TensorRole role, int layer) {
+    TensorInfo t;
+    t.name = tensor_name(role, layer);
+    t.role = role;
+    t.layer = layer;
+    const TensorShape shape = tensor_shape(c, role);
+    t.rows = shape.rows;
+    t.cols = shape.cols;
+    t.bytes = stored_bytes(t.type, t.count(), 0);
+    tensors.push_back(std::move(t));
+  };
+  add(TensorRole::token_embedding, -1);
+  for (int l = 0; l < c.n_layers; ++l) {
+    for (const TensorRole role : {TensorRole::attn_norm, TensorRole::wq, TensorRole::wk,
+                                  TensorRole::wv, TensorRole::wo, TensorRole::ffn_norm,
+                                  TensorRole::w1, TensorRole::w2, TensorRole::w3}) {
+      add(role, l);
+    }
+  }
+  add(TensorRole::final_norm, -1);
+  if (!shared_classifier) add(TensorRole::classifier, -1);
+  return tensors;
+}
+
+namespace {
+
+Matrix norm_matrix(std::span<const float> norm) {
+  Matrix m;
+  m.rows = 1;
+  m.cols = static_cast<int>(norm.size());
+  m.f32 = norm.data();
+  return m;
+}
+
+}  // namespace
+
+Matrix tensor_of(const Weights& w, TensorRole role, int layer) {
+  const LayerWeights* l = layer >= 0 ? &w.layers[static_cast<std::size_t>(layer)] : nullptr;
+  switch (role) {
+    case TensorRole::token_embedding: return w.token_embedding;
+    case TensorRole::classifier: return w.classifier;
+    case TensorRole::final_norm: return norm_matrix(w.final_norm);
+    case TensorRole::attn_norm: return norm_matrix(l->attn_norm);
+    case TensorRole::ffn_norm: return norm_matrix(l->ffn_norm);
+    case TensorRole::wq: return l->wq;
+    case TensorRole::wk: return l->wk;
+    case TensorRole::wv: return l->wv;
+    case TensorRole::wo: return l->wo;
+    case TensorRole::w1: return l->w1;
+    case TensorRole::w2: return l->w2;
+    case TensorRole::w3: return l->w3;
+  }
+  return {};
+}
+
+void place(Weights& w, const TensorInfo& t, const Matrix& m) {
+  const std::span<const float> vector(m.f32, static_cast<std::size_t>(t.cols));
+  LayerWeights* l = t.layer >= 0 ? &w.layers[static_cast<std::size_t>(t.layer)] : nullptr;
+  switch (t.role) {
+    case TensorRole::token_embedding: w.token_embedding = m; break;
+    case TensorRole::final_norm: w.final_norm = vector; break;
+    case TensorRole::classifier: w.classifier = m; break;
+    case TensorRole::attn_norm: l->attn_norm = vector; break;
+    case TensorRole::ffn_norm: l->ffn_norm = vector; break;
+    case TensorRole::wq: l->wq = m; break;
+    case TensorRole::wk: l->wk = m; break;
+    case TensorRole::wv: l->wv = m; break;
+    case TensorRole::wo: l->wo = m; break;
+    case TensorRole::w1: l->w1 = m; break;
+    case TensorRole::w2: l->w2 = m; break;
+    case TensorRole::w3: l->w3 = m; break;
+  }
 }
 
 }  // namespace shoehorn

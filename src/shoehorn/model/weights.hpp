@@ -5,24 +5,34 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "shoehorn/memory/arena.hpp"
 #include "shoehorn/model/config.hpp"
+#include "shoehorn/quant/blocks.hpp"
 
 namespace shoehorn {
 
 enum class WeightType : std::uint8_t {
   f32,       // plain floats
   q8_group,  // llama2.c version 2: int8 values, then one float scale per group
+  f16,       // IEEE half floats (GGUF F16)
+  q8_0,      // ggml Q8_0 blocks
+  q4_0,      // ggml Q4_0 blocks
 };
 
 const char* to_string(WeightType type);
 
-// Bytes that `count` values of `type` take in a file (count must be a multiple of the group).
+// Bytes that `count` values of `type` take in a file (count must be a multiple of the group or
+// block).
 std::uint64_t stored_bytes(WeightType type, std::uint64_t count, int group_size);
+
+// The GGUF block format of a weight type (q8_group has none: llama2.c's own format).
+std::optional<QuantType> quant_type(WeightType type);
+WeightType weight_type(QuantType type);
 
 // y = W x with W stored row-major, rows x cols.
 struct Matrix {
@@ -33,6 +43,9 @@ struct Matrix {
   const float* f32 = nullptr;        // rows * cols (f32)
   const std::int8_t* q = nullptr;    // rows * cols (q8_group)
   const float* scales = nullptr;     // rows * cols / group_size (q8_group)
+  const std::uint16_t* f16 = nullptr;   // rows * cols (f16)
+  const BlockQ8_0* q8_0 = nullptr;      // rows * cols / 32 (q8_0)
+  const BlockQ4_0* q4_0 = nullptr;      // rows * cols / 32 (q4_0)
 };
 
 struct LayerWeights {
@@ -70,5 +83,23 @@ struct TensorInfo {
 };
 
 std::string tensor_name(TensorRole role, int layer);
+
+// rows x cols of a role's tensor in a model of this config (rows 1 for the norms).
+struct TensorShape {
+  int rows;
+  int cols;
+};
+TensorShape tensor_shape(const Config& config, TensorRole role);
+bool is_matrix(TensorRole role);
+
+// Every tensor of a model in execution order: token embedding; per layer attn_norm, wq, wk,
+// wv, wo, ffn_norm, w1, w2, w3; final norm; the classifier when it is separate. F32, without
+// offsets: writers fill in their own types and places.
+std::vector<TensorInfo> execution_order(const Config& config, bool shared_classifier);
+
+// A tensor of the weights as a Matrix (a norm is one f32 row).
+Matrix tensor_of(const Weights& weights, TensorRole role, int layer);
+// Puts a loaded tensor where the forward pass looks for it (a norm: m.f32, one row).
+void place(Weights& weights, const TensorInfo& tensor, const Matrix& m);
 
 }  // namespace shoehorn

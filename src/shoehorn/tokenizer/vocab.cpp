@@ -16,6 +16,15 @@ int parse_byte_piece(std::string_view piece) {
   return value;
 }
 
+TokenType guess_token_type(int id, std::string_view piece) {
+  if (parse_byte_piece(piece) >= 0) return TokenType::byte;
+  if (id == 0 && piece == "<unk>") return TokenType::unknown;
+  if (piece == "\n<s>\n" || piece == "\n</s>\n" || piece == "<s>" || piece == "</s>") {
+    return TokenType::control;
+  }
+  return TokenType::normal;
+}
+
 Vocab::Vocab(std::vector<std::string> pieces, std::vector<float> scores,
              std::vector<TokenType> types, int max_token_length, int bos_id, int eos_id,
              int unk_id)

@@ -65,6 +65,11 @@ class Vocab {
   std::array<int, 256> byte_ids_{};
 };
 
+// The type of a piece in a vocabulary that does not store types (llama2.c's tokenizer.bin),
+// as llama2.c's exporter wrote them: <unk> at 0, "\n<s>\n" and "\n</s>\n" (or "<s>", "</s>")
+// control, <0xHH> bytes, the rest normal.
+TokenType guess_token_type(int id, std::string_view piece);
+
 // The byte a "<0xHH>" spelling stands for (exactly that form, uppercase or lowercase hex), or -1.
 int parse_byte_piece(std::string_view piece);
 

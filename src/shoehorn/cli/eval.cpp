@@ -1,0 +1,75 @@
+// shoehorn eval: bits per byte and per-token perplexity of a model over a text file.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "shoehorn/cli/cli.hpp"
+#include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/load.hpp"
+#include "shoehorn/generate/eval.hpp"
+#include "shoehorn/io/error.hpp"
+
+namespace shoehorn::cli {
+
+namespace {
+
+constexpr std::uint64_t kMaxDataBytes = 1ull << 30;
+
+struct EvalOptions {
+  std::string model;
+  std::optional<std::string> tokenizer;
+  std::string data;
+  bool json = false;
+};
+
+void eval(const EvalOptions& o, Io io) {
+  const std::string path = o.model.empty() ? default_model_path() : o.model;
+  const Model model = load_model(path);
+  const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
+  const std::vector<std::byte> bytes = read_all(FileSource(o.data), kMaxDataBytes);
+  const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
+
+  const auto start = std::chrono::steady_clock::now();
+  Transformer transformer(model, model.config().seq_len);
+  const EvalResult r = evaluate(transformer, tokens, tokenizer.vocab().bos_id());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%s on %s\n"
+                "bits per byte: %.6f\n"
+                "token perplexity: %.4f\n"
+                "tokens: %llu in %llu windows of up to %d (BOS + %d), bytes: %zu, %.1f s\n",
+                path.c_str(), o.data.c_str(), r.bits_per_byte(bytes.size()), r.token_perplexity(),
+                static_cast<unsigned long long>(r.tokens), static_cast<unsigned long long>(r.windows),
+                model.config().seq_len, model.config().seq_len - 1, bytes.size(), seconds);
+  (o.json ? io.err : io.out) << line;
+  if (o.json) {
+    std::snprintf(line, sizeof line,
+                  "{\"bits_per_byte\": %.6f, \"token_perplexity\": %.4f, \"tokens\": %llu, "
+                  "\"bytes\": %zu, \"windows\": %llu, \"seconds\": %.3f}\n",
+                  r.bits_per_byte(bytes.size()), r.token_perplexity(),
+                  static_cast<unsigned long long>(r.tokens), bytes.size(),
+                  static_cast<unsigned long long>(r.windows), seconds);
+    io.out << line;
+  }
+}
+
+}  // namespace
+
+void add_eval(CLI::App& app, Io io) {
+  auto options = std::make_shared<EvalOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Bits per byte and token perplexity over a text, in windows of the context");
+  cmd->add_option("model", options->model, "Model file; default: the bundled model");
+  cmd->add_option("-z", options->tokenizer, "Tokenizer (default: the model's own, or tokenizer.bin)");
+  cmd->add_option("--data", options->data, "Text file to score")->required();
+  cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  cmd->callback([options, io] { eval(*options, io); });
+}
+
+}  // namespace shoehorn::cli

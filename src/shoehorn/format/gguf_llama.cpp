@@ -1,0 +1,430 @@
+#include "shoehorn/format/gguf_llama.hpp"
+
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/model/dequantize.hpp"
+#include "shoehorn/tokenizer/utf8.hpp"
+
+namespace shoehorn {
+
+namespace {
+
+constexpr std::uint64_t kMetadataOffset = 24;  // magic, version, two counts
+
+// Typed access to the metadata, with errors at the value's offset.
+class Keys {
+ public:
+  explicit Keys(const GgufFile& file) : file_(file) {}
+
+  const GgufKeyValue* find(const std::string& key) const { return file_.find(key); }
+
+  const GgufKeyValue& require(const std::string& key) const {
+    const GgufKeyValue* kv = find(key);
+    if (kv == nullptr) fail_at(file_.path, "metadata", kMetadataOffset, "no key '" + key + "'");
+    return *kv;
+  }
+
+  [[noreturn]] void bad(const GgufKeyValue& kv, const std::string& what) const {
+    fail_at(file_.path, "metadata '" + kv.key + "'", kv.offset, what);
+  }
+
+  std::uint64_t uint(const GgufKeyValue& kv, std::uint64_t max) const {
+    const std::optional<std::uint64_t> v = kv.value.as_uint();
+    if (!v) bad(kv, std::string("must be a non-negative integer, not ") + to_string(kv.value.type()));
+    if (*v > max) bad(kv, "value " + std::to_string(*v) + " is above " + std::to_string(max));
+    return *v;
+  }
+  int count(const std::string& key, int max) const {
+    return static_cast<int>(uint(require(key), static_cast<std::uint64_t>(max)));
+  }
+
+  float real(const GgufKeyValue& kv) const {
+    const std::optional<double> v = kv.value.as_float();
+    if (!v) bad(kv, std::string("must be f32 or f64, not ") + to_string(kv.value.type()));
+    return static_cast<float>(*v);
+  }
+
+  const std::string& string(const GgufKeyValue& kv) const {
+    const std::string* s = kv.value.as_string();
+    if (s == nullptr) bad(kv, std::string("must be a string, not ") + to_string(kv.value.type()));
+    return *s;
+  }
+
+  template <class T>
+  const std::vector<T>& array(const GgufKeyValue& kv, const char* element) const {
+    const GgufArray* a = kv.value.as_array();
+    const std::vector<T>* items = a != nullptr ? a->as<T>() : nullptr;
+    if (items == nullptr) bad(kv, std::string("must be an array of ") + element);
+    return *items;
+  }
+
+ private:
+  const GgufFile& file_;
+};
+
+struct ConfigKeys {
+  Config config;
+  std::map<std::string, std::string> key_of_field;  // Config field -> metadata key
+};
+
+ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
+  const std::string& arch = keys.string(keys.require("general.architecture"));
+  if (arch != "llama") {
+    keys.bad(keys.require("general.architecture"),
+             "architecture '" + arch + "' is not supported (shoehorn runs 'llama')");
+  }
+  ConfigKeys out;
+  Config& c = out.config;
+  auto key = [&](const char* field, const std::string& name) {
+    out.key_of_field[field] = "llama." + name;
+    return "llama." + name;
+  };
+  // Up to one past each limit, so that check_config names the field that is out of range.
+  c.dim = keys.count(key("dim", "embedding_length"), kMaxDim + 1);
+  c.hidden_dim = keys.count(key("hidden_dim", "feed_forward_length"), kMaxHiddenDim + 1);
+  c.n_layers = keys.count(key("n_layers", "block_count"), kMaxLayers + 1);
+  c.n_heads = keys.count(key("n_heads", "attention.head_count"), kMaxHeads + 1);
+  c.seq_len = keys.count(key("seq_len", "context_length"), kMaxSeqLen + 1);
+  const GgufKeyValue* kv_heads = keys.find(key("n_kv_heads", "attention.head_count_kv"));
+  c.n_kv_heads = kv_heads != nullptr ? static_cast<int>(keys.uint(*kv_heads, kMaxHeads + 1))
+                                     : c.n_heads;
+  const GgufKeyValue* theta = keys.find(key("rope_theta", "rope.freq_base"));
+  if (theta != nullptr) c.rope_theta = keys.real(*theta);
+  c.norm_eps = keys.real(keys.require(key("norm_eps", "attention.layer_norm_rms_epsilon")));
+
+  if (const GgufKeyValue* v = keys.find(key("vocab_size", "vocab_size"))) {
+    c.vocab_size = static_cast<int>(keys.uint(*v, kMaxVocab + 1));
+  } else if (const GgufKeyValue* tokens = keys.find("tokenizer.ggml.tokens")) {
+    out.key_of_field["vocab_size"] = tokens->key;
+    const GgufArray* a = tokens->value.as_array();
+    const std::size_t n = a != nullptr ? a->size() : 0;
+    c.vocab_size = static_cast<int>(std::min<std::size_t>(n, kMaxVocab + 1));
+  } else {
+    for (const GgufTensorInfo& t : file.tensors) {
+      if (t.name == "token_embd.weight" && t.dims.size() >= 2) {
+        c.vocab_size = static_cast<int>(std::min<std::uint64_t>(t.dims[1], kMaxVocab + 1));
+      }
+    }
+  }
+  if (const auto problem = check_config(c)) {
+    const auto it = out.key_of_field.find(problem->field);
+    const GgufKeyValue* kv = it != out.key_of_field.end() ? keys.find(it->second) : nullptr;
+    const std::string what = problem->field + ": " + problem->what;
+    if (kv == nullptr) fail_at(file.path, "metadata", kMetadataOffset, what);
+    keys.bad(*kv, what);
+  }
+  // What shoehorn's forward pass does not do must not be silently ignored.
+  if (const GgufKeyValue* rot = keys.find("llama.rope.dimension_count")) {
+    if (keys.uint(*rot, std::numeric_limits<std::uint32_t>::max()) !=
+        static_cast<std::uint64_t>(c.head_size())) {
+      keys.bad(*rot, "partial rotary embeddings are not supported (head size " +
+                         std::to_string(c.head_size()) + ")");
+    }
+  }
+  if (const GgufKeyValue* scaling = keys.find("llama.rope.scaling.type")) {
+    if (keys.string(*scaling) != "none") keys.bad(*scaling, "RoPE scaling is not supported");
+  }
+  if (const GgufKeyValue* experts = keys.find("llama.expert_count")) {
+    if (keys.uint(*experts, std::numeric_limits<std::uint32_t>::max()) > 0) {
+      keys.bad(*experts, "mixture-of-experts models are not supported");
+    }
+  }
+  return out;
+}
+
+// Every tensor name a llama model of this config has, and what it is.
+std::unordered_map<std::string, TensorInfo> expected_tensors(const Config& c) {
+  std::unordered_map<std::string, TensorInfo> expected;
+  for (TensorInfo& t : execution_order(c, /*shared_classifier=*/false)) {
+    expected.emplace(t.name, std::move(t));
+  }
+  return expected;
+}
+
+std::vector<std::uint64_t> gguf_dims(const TensorInfo& t) {
+  if (!is_matrix(t.role)) return {static_cast<std::uint64_t>(t.cols)};
+  return {static_cast<std::uint64_t>(t.cols), static_cast<std::uint64_t>(t.rows)};
+}
+
+std::string dims_text(const std::vector<std::uint64_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+std::optional<WeightType> computable_type(std::uint32_t ggml_type) {
+  for (const QuantType q : {QuantType::f32, QuantType::f16, QuantType::q8_0, QuantType::q4_0}) {
+    if (static_cast<std::uint32_t>(q) == ggml_type) return weight_type(q);
+  }
+  return std::nullopt;
+}
+
+TensorInfo read_tensor(const GgufFile& file, const GgufTensorInfo& g, TensorInfo t) {
+  const std::string field = "tensor '" + g.name + "'";
+  std::vector<std::uint64_t> dims = g.dims;
+  while (dims.size() > 1 && dims.back() == 1) dims.pop_back();  // [64, 1] is [64]
+  if (dims != gguf_dims(t)) {
+    fail_at(file.path, field, g.info_offset,
+            "shape " + dims_text(g.dims) + " but the config needs " + dims_text(gguf_dims(t)));
+  }
+  const std::optional<WeightType> type = computable_type(g.type);
+  if (!type || (!is_matrix(t.role) && *type != WeightType::f32)) {
+    fail_at(file.path, field, g.info_offset,
+            "type " + ggml_type_name(g.type) + " is not supported here (shoehorn computes with " +
+                (is_matrix(t.role) ? "F32, F16, Q8_0 and Q4_0" : "F32 norms") + ")");
+  }
+  t.type = *type;
+  t.offset = file.data_offset + g.offset;
+  t.bytes = g.bytes();
+  return t;
+}
+
+std::string format_name(const GgufFile& file, const std::vector<TensorInfo>& tensors) {
+  std::map<WeightType, int> matrices;
+  for (const TensorInfo& t : tensors) {
+    if (is_matrix(t.role)) ++matrices[t.type];
+  }
+  WeightType most = WeightType::f32;
+  int best = -1;
+  for (const auto& [type, n] : matrices) {
+    if (n > best) {
+      best = n;
+      most = type;
+    }
+  }
+  return "GGUF v" + std::to_string(file.version) + " (llama, " + to_string(most) + ")";
+}
+
+}  // namespace
+
+ModelFile llama_model_file(const GgufFile& file) {
+  const Keys keys(file);
+  ModelFile out;
+  out.path = file.path;
+  out.byte_order = file.byte_order;
+  out.file_size = file.file_size;
+  out.config = read_config(file, keys).config;
+
+  std::unordered_map<std::string, TensorInfo> expected = expected_tensors(out.config);
+  for (const GgufTensorInfo& g : file.tensors) {
+    const auto it = expected.find(g.name);
+    if (it == expected.end()) {
+      fail_at(file.path, "tensor '" + g.name + "'", g.info_offset,
+              "not a tensor of a llama model with " + describe(out.config));
+    }
+    out.tensors.push_back(read_tensor(file, g, it->second));
+    expected.erase(it);
+  }
+  out.shared_classifier = expected.erase(tensor_name(TensorRole::classifier, -1)) == 1;
+  if (!expected.empty()) {
+    const std::uint64_t table = file.tensors.empty() ? file.data_offset : file.tensors[0].info_offset;
+    fail_at(file.path, "tensor table", table,
+            "no tensor '" + expected.begin()->first + "' (" + std::to_string(expected.size()) +
+                " missing)");
+  }
+  out.format = format_name(file, out.tensors);
+  return out;
+}
+
+namespace {
+
+// SentencePiece marks word boundaries with U+2581; shoehorn's Vocab, like llama2.c's
+// tokenizer.bin, spells it as a space. llama2.c's exporter also wrapped <s> and </s> in
+// newlines; GGUF keeps SentencePiece's own spelling.
+std::string from_gguf_piece(const std::string& piece) {
+  std::string out;
+  for (std::size_t i = 0; i < piece.size();) {
+    if (piece.compare(i, utf8::kWordBoundary.size(), utf8::kWordBoundary) == 0) {
+      out += ' ';
+      i += utf8::kWordBoundary.size();
+    } else {
+      out += piece[i++];
+    }
+  }
+  return out;
+}
+
+std::string to_gguf_piece(const std::string& piece) {
+  if (piece == "\n<s>\n") return "<s>";
+  if (piece == "\n</s>\n") return "</s>";
+  std::string out;
+  for (const char c : piece) {
+    if (c == ' ') {
+      out += utf8::kWordBoundary;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Vocab> gguf_vocab(const GgufFile& file) {
+  const Keys keys(file);
+  const GgufKeyValue* tokens_kv = keys.find("tokenizer.ggml.tokens");
+  if (tokens_kv == nullptr) return std::nullopt;
+  const GgufKeyValue& model = keys.require("tokenizer.ggml.model");
+  if (keys.string(model) != "llama") {
+    keys.bad(model, "tokenizer '" + keys.string(model) +
+                        "' is not supported (shoehorn encodes SentencePiece 'llama' vocabularies; "
+                        "give a tokenizer with -z)");
+  }
+  const auto& tokens = keys.array<std::string>(*tokens_kv, "strings");
+  const std::size_t n = tokens.size();
+  if (n < 1 || n > static_cast<std::size_t>(kMaxVocab)) {
+    keys.bad(*tokens_kv,
+             "holds " + std::to_string(n) + " tokens, outside 1.." + std::to_string(kMaxVocab));
+  }
+  auto same_length = [&](const GgufKeyValue& kv, std::size_t size) {
+    if (size != n) {
+      keys.bad(kv, "holds " + std::to_string(size) + " values for " + std::to_string(n) +
+                       " tokens");
+    }
+  };
+
+  std::vector<std::string> pieces;
+  pieces.reserve(n);
+  int max_length = 1;
+  for (const std::string& t : tokens) {
+    pieces.push_back(from_gguf_piece(t));
+    max_length = std::max(max_length, static_cast<int>(pieces.back().size()));  // <= 16 MiB
+  }
+  std::vector<float> scores(n, 0.0f);
+  if (const GgufKeyValue* kv = keys.find("tokenizer.ggml.scores")) {
+    scores = keys.array<float>(*kv, "f32");
+    same_length(*kv, scores.size());
+  }
+  std::vector<TokenType> types(n);
+  if (const GgufKeyValue* kv = keys.find("tokenizer.ggml.token_type")) {
+    const auto& raw = keys.array<std::int32_t>(*kv, "i32");
+    same_length(*kv, raw.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (raw[i] < 0 || raw[i] > static_cast<int>(TokenType::byte)) {
+        keys.bad(*kv, "token " + std::to_string(i) + " has type " + std::to_string(raw[i]) +
+                          ", outside 0..6");
+      }
+      // 0 is llama.cpp's "undefined": an ordinary piece.
+      types[i] = raw[i] == 0 ? TokenType::normal : static_cast<TokenType>(raw[i]);
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      types[i] = guess_token_type(static_cast<int>(i), pieces[i]);
+    }
+  }
+  // A special id from its key, else SentencePiece's default (unk 0, bos 1, eos 2).
+  auto special = [&](const char* key, int fallback) {
+    if (const GgufKeyValue* kv = keys.find(key)) return static_cast<int>(keys.uint(*kv, n - 1));
+    if (static_cast<std::size_t>(fallback) >= n) {
+      fail_at(file.path, "metadata", kMetadataOffset,
+              std::string("no ") + key + ", and no token " + std::to_string(fallback));
+    }
+    return fallback;
+  };
+  const int bos = special("tokenizer.ggml.bos_token_id", 1);
+  const int eos = special("tokenizer.ggml.eos_token_id", 2);
+  const int unk = special("tokenizer.ggml.unknown_token_id", 0);
+  return Vocab(std::move(pieces), std::move(scores), std::move(types), max_length, bos, eos, unk);
+}
+
+QuantType stored_type(const TensorInfo& t, QuantType requested, bool shared_classifier) {
+  if (!is_matrix(t.role)) return QuantType::f32;
+  if (t.cols % block_values(requested) != 0) return QuantType::f16;
+  const bool classifier = t.role == TensorRole::classifier ||
+                          (shared_classifier && t.role == TensorRole::token_embedding);
+  if (classifier && requested == QuantType::q4_0) return QuantType::q8_0;
+  return requested;
+}
+
+namespace {
+
+std::uint32_t file_type(QuantType quant) {
+  // llama.cpp's llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_Q4_0, MOSTLY_Q8_0.
+  switch (quant) {
+    case QuantType::f32: return 0;
+    case QuantType::f16: return 1;
+    case QuantType::q4_0: return 2;
+    case QuantType::q8_0: return 7;
+  }
+  return 0;
+}
+
+std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
+                                         const GgufWriteOptions& o) {
+  const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
+  std::vector<GgufKeyValue> m;
+  m.push_back(make_entry("general.architecture", std::string("llama")));
+  m.push_back(make_entry("general.name", o.name));
+  m.push_back(make_entry("general.alignment", o.alignment));
+  m.push_back(make_entry("general.file_type", file_type(o.quant)));
+  m.push_back(make_entry("llama.vocab_size", u32(c.vocab_size)));
+  m.push_back(make_entry("llama.context_length", u32(c.seq_len)));
+  m.push_back(make_entry("llama.embedding_length", u32(c.dim)));
+  m.push_back(make_entry("llama.block_count", u32(c.n_layers)));
+  m.push_back(make_entry("llama.feed_forward_length", u32(c.hidden_dim)));
+  m.push_back(make_entry("llama.rope.dimension_count", u32(c.head_size())));
+  m.push_back(make_entry("llama.attention.head_count", u32(c.n_heads)));
+  m.push_back(make_entry("llama.attention.head_count_kv", u32(c.n_kv_heads)));
+  m.push_back(make_entry("llama.attention.layer_norm_rms_epsilon", c.norm_eps));
+  m.push_back(make_entry("llama.rope.freq_base", c.rope_theta));
+  if (vocab == nullptr) return m;
+
+  if (vocab->size() < c.vocab_size) {
+    throw Error("the tokenizer holds " + std::to_string(vocab->size()) +
+                " tokens but the model has a vocabulary of " + std::to_string(c.vocab_size));
+  }
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<std::int32_t> types;
+  for (int id = 0; id < c.vocab_size; ++id) {
+    tokens.push_back(to_gguf_piece(vocab->piece(id)));
+    scores.push_back(vocab->score(id));
+    types.push_back(static_cast<std::int32_t>(vocab->type(id)));
+  }
+  m.push_back(make_entry("tokenizer.ggml.model", std::string("llama")));
+  m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::move(tokens))));
+  m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
+  m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::move(types))));
+  m.push_back(make_entry("tokenizer.ggml.bos_token_id", u32(vocab->bos_id())));
+  m.push_back(make_entry("tokenizer.ggml.eos_token_id", u32(vocab->eos_id())));
+  m.push_back(make_entry("tokenizer.ggml.unknown_token_id", u32(vocab->unk_id())));
+  m.push_back(make_entry("tokenizer.ggml.add_bos_token", true));
+  m.push_back(make_entry("tokenizer.ggml.add_eos_token", false));
+  return m;
+}
+
+}  // namespace
+
+void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifier,
+                      const Vocab* vocab, const GgufWriteOptions& options,
+                      const TensorValues& values) {
+  const std::vector<TensorInfo> tensors = execution_order(config, shared_classifier);
+  std::vector<GgufWriter::Tensor> table;
+  for (const TensorInfo& t : tensors) {
+    table.push_back({t.name, gguf_dims(t),
+                     static_cast<std::uint32_t>(stored_type(t, options.quant, shared_classifier))});
+  }
+  GgufWriter writer(sink, options.byte_order, llama_metadata(config, vocab, options),
+                    std::move(table));
+  std::vector<float> buffer;
+  for (const TensorInfo& t : tensors) {
+    buffer.resize(static_cast<std::size_t>(t.count()));
+    values(t, buffer);
+    writer.write_tensor(encode_values(stored_type(t, options.quant, shared_classifier), buffer,
+                                      options.byte_order));
+  }
+  writer.finish();
+}
+
+void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
+                      const GgufWriteOptions& options) {
+  write_llama_gguf(sink, model.config(), model.file.shared_classifier, vocab, options,
+                   [&](const TensorInfo& t, std::span<float> values) {
+                     dequantize_into(tensor_of(model.weights, t.role, t.layer), values);
+                   });
+}
+
+}  // namespace shoehorn

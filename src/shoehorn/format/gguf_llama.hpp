@@ -1,0 +1,60 @@
+// Llama models in GGUF, as llama.cpp reads and writes them.
+//
+// Config from the llama.* keys (context_length, embedding_length, block_count,
+// feed_forward_length, attention.head_count, attention.head_count_kv, rope.freq_base,
+// attention.layer_norm_rms_epsilon; vocab_size or the token list), tensors by llama.cpp's names
+// (token_embd, blk.N.attn_q ..., output_norm, output: absent when tied to token_embd), the
+// vocabulary from the tokenizer.ggml.* keys (model "llama": SentencePiece pieces, scores, token
+// types, special ids).
+//
+// RoPE: llama.cpp's LLM_ARCH_LLAMA rotates adjacent pairs (x[2i], x[2i+1]), as llama2.c does;
+// both converters from Hugging Face permute the rows of wq and wk for that, so llama2.c and GGUF
+// weights are the same numbers and convert without any permutation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "shoehorn/format/gguf.hpp"
+#include "shoehorn/model/model.hpp"
+#include "shoehorn/tokenizer/vocab.hpp"
+
+namespace shoehorn {
+
+// The config and tensor table of a llama GGUF, validated: every required key, every tensor
+// present once with the shape the config implies and a type shoehorn computes with.
+ModelFile llama_model_file(const GgufFile& file);
+
+// The vocabulary of the tokenizer.ggml.* keys, or nothing when the file has no token list.
+// Pieces are spelled as shoehorn's Vocab spells them (U+2581 as a space).
+std::optional<Vocab> gguf_vocab(const GgufFile& file);
+
+struct GgufWriteOptions {
+  QuantType quant = QuantType::f32;  // of the matrices; norms stay F32, as in llama.cpp
+  ByteOrder byte_order = ByteOrder::little;
+  std::uint32_t alignment = kGgufDefaultAlignment;
+  std::string name = "shoehorn";
+};
+
+// The type a tensor is written in: norms F32; a matrix in the requested format, but F16 where
+// its rows are not whole blocks (what llama.cpp's converter falls back to), and Q8_0 for the
+// classifier when Q4_0 is requested (llama.cpp's quantizer keeps the output matrix at 6 bits
+// or more too: it decides every token's score).
+QuantType stored_type(const TensorInfo& tensor, QuantType requested, bool shared_classifier);
+
+// Fills one tensor's values (row-major, rows x cols). Writers call it once per tensor, in
+// execution_order(), so a generator can stream a model larger than memory allows twice.
+using TensorValues = std::function<void(const TensorInfo& tensor, std::span<float> values)>;
+
+// Writes a llama GGUF: metadata, the vocabulary when given (cut to the model's vocabulary
+// size), tensors in execution order.
+void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifier,
+                      const Vocab* vocab, const GgufWriteOptions& options,
+                      const TensorValues& values);
+void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
+                      const GgufWriteOptions& options);
+
+}  // namespace shoehorn
