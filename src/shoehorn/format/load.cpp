@@ -76,22 +76,7 @@ Model load_resident(ModelFile file, const ByteSource& source) {
   model.weights.layers.resize(static_cast<std::size_t>(c.n_layers));
   for (const TensorInfo& t : file.tensors) {
     const Matrix m = load_matrix(t, source, file.byte_order, model.storage);
-    const std::span<const float> vector(m.f32, static_cast<std::size_t>(t.cols));
-    LayerWeights* layer = t.layer >= 0 ? &model.weights.layers[static_cast<std::size_t>(t.layer)] : nullptr;
-    switch (t.role) {
-      case TensorRole::token_embedding: model.weights.token_embedding = m; break;
-      case TensorRole::final_norm: model.weights.final_norm = vector; break;
-      case TensorRole::classifier: model.weights.classifier = m; break;
-      case TensorRole::attn_norm: layer->attn_norm = vector; break;
-      case TensorRole::ffn_norm: layer->ffn_norm = vector; break;
-      case TensorRole::wq: layer->wq = m; break;
-      case TensorRole::wk: layer->wk = m; break;
-      case TensorRole::wv: layer->wv = m; break;
-      case TensorRole::wo: layer->wo = m; break;
-      case TensorRole::w1: layer->w1 = m; break;
-      case TensorRole::w2: layer->w2 = m; break;
-      case TensorRole::w3: layer->w3 = m; break;
-    }
+    place_tensor(model.weights, t.role, t.layer, m);
   }
   if (file.shared_classifier) model.weights.classifier = model.weights.token_embedding;
   model.file = std::move(file);

@@ -71,4 +71,8 @@ struct TensorInfo {
 
 std::string tensor_name(TensorRole role, int layer);
 
+// Puts a tensor where the forward pass looks for it (a norm's values are m.f32, m.cols long).
+// layer is ignored for tensors outside the layers.
+void place_tensor(Weights& weights, TensorRole role, int layer, const Matrix& m);
+
 }  // namespace shoehorn
