@@ -388,6 +388,20 @@ TEST(LossLog, CheckpointArraysRoundTrip) {
   EXPECT_EQ(back.evals[1].bits_per_byte, 1.5f);
 }
 
+TEST(LossLog, RefusesEvaluationsWithoutAStepNumber) {
+  for (const float step : {1.5f, -1.0f, 3e9f, NAN}) {
+    TrainCheckpoint c;
+    c.arrays = loss_log_arrays({{}, {{0, 4.0f, 2.0f}}});
+    c.arrays[1].values[0] = step;
+    try {
+      (void)loss_log_from(c, "c.ckpt");
+      ADD_FAILURE() << step;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "c.ckpt: log.eval row 0 holds no step number");
+    }
+  }
+}
+
 TEST(LossLog, PlotDrawsBothCurvesInsideTheAxes) {
   const LossLog log{{3.0f, 2.0f, 1.0f}, {{0, 3.0f, 0}, {3, 1.0f, 0}}};
   const RgbImage image = plot_loss(log, 3);

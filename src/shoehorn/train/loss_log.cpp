@@ -31,8 +31,11 @@ LossLog loss_log_from(const TrainCheckpoint& checkpoint, const std::string& orig
   LossLog log;
   log.train_loss = train->values;
   for (std::size_t i = 0; i + 2 < evals->values.size(); i += 3) {
-    log.evals.push_back({static_cast<int>(evals->values[i]), evals->values[i + 1],
-                         evals->values[i + 2]});
+    const float step = evals->values[i];
+    if (!(step >= 0.0f && step <= 1e9f) || step != std::trunc(step)) {
+      fail(origin, "log.eval row " + std::to_string(i / 3) + " holds no step number");
+    }
+    log.evals.push_back({static_cast<int>(step), evals->values[i + 1], evals->values[i + 2]});
   }
   return log;
 }
