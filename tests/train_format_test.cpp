@@ -226,33 +226,48 @@ TEST(TokenShard, ExactLittleEndianBytesBothWidths) {
   }
 }
 
-std::string shard_error(std::span<const std::byte> bytes) {
-  try {
-    (void)read_token_shard(MemorySource("bad.tokens", bytes));
-    return "";
-  } catch (const Error& e) {
-    return e.what();
+// A good file and its reader: every truncation and changed byte must end in a located Error.
+template <class Read>
+struct Corrupted {
+  Read read;
+  std::string name;
+  std::vector<std::byte> good;
+
+  // The message of the Error that reading bytes throws, or "" when they read.
+  std::string error(std::span<const std::byte> bytes) const {
+    try {
+      (void)read(MemorySource(name, bytes));
+      return "";
+    } catch (const Error& e) {
+      return e.what();
+    }
   }
-}
+
+  void expect_every_truncation_located() const {
+    for (std::size_t length = 0; length < good.size(); ++length) {
+      const std::string message = error(std::span(good).first(length));
+      EXPECT_TRUE(message.starts_with(name + ": ")) << message;
+      EXPECT_NE(message.find(" at offset "), std::string::npos) << message;
+    }
+  }
+
+  std::string with_byte(std::size_t at, int value) const {
+    std::vector<std::byte> bytes = good;
+    bytes[at] = static_cast<std::byte>(value);
+    return error(bytes);
+  }
+};
 
 TEST(TokenShard, CorruptShardsGiveLocatedErrors) {
-  const std::vector<std::byte> good = write_token_shard({512, 7, {1, 300, 2}});
-  for (std::size_t length = 0; length < good.size(); ++length) {
-    const std::string message = shard_error(std::span(good).first(length));
-    EXPECT_TRUE(message.starts_with("bad.tokens: ")) << message;
-    EXPECT_NE(message.find(" at offset "), std::string::npos) << message;
-  }
-  auto with_byte = [&](std::size_t at, int value) {
-    std::vector<std::byte> b = good;
-    b[at] = static_cast<std::byte>(value);
-    return shard_error(b);
-  };
-  EXPECT_EQ(with_byte(0, 'X'), "bad.tokens: magic at offset 0: not a shoehorn token shard");
-  EXPECT_EQ(with_byte(8, 3), "bad.tokens: bytes per id at offset 8: value 3 is not 2 or 4");
-  EXPECT_EQ(with_byte(14, 1), "bad.tokens: vocab_size at offset 12: value 66048 does not fit 2-byte ids");
-  EXPECT_EQ(with_byte(16, 4), "bad.tokens: token count at offset 16: 4 ids of 2 bytes do not fill the 6 bytes after the header");
-  EXPECT_EQ(with_byte(23, 0x40), "bad.tokens: token count at offset 16: 4611686018427387907 ids of 2 bytes do not fill the 6 bytes after the header");
-  EXPECT_EQ(with_byte(35, 2), "bad.tokens: id at offset 34: token 556 is outside the vocabulary of 512");
+  const Corrupted shard{[](const ByteSource& s) { return read_token_shard(s); }, "bad.tokens",
+                        write_token_shard({512, 7, {1, 300, 2}})};
+  shard.expect_every_truncation_located();
+  EXPECT_EQ(shard.with_byte(0, 'X'), "bad.tokens: magic at offset 0: not a shoehorn token shard");
+  EXPECT_EQ(shard.with_byte(8, 3), "bad.tokens: bytes per id at offset 8: value 3 is not 2 or 4");
+  EXPECT_EQ(shard.with_byte(14, 1), "bad.tokens: vocab_size at offset 12: value 66048 does not fit 2-byte ids");
+  EXPECT_EQ(shard.with_byte(16, 4), "bad.tokens: token count at offset 16: 4 ids of 2 bytes do not fill the 6 bytes after the header");
+  EXPECT_EQ(shard.with_byte(23, 0x40), "bad.tokens: token count at offset 16: 4611686018427387907 ids of 2 bytes do not fill the 6 bytes after the header");
+  EXPECT_EQ(shard.with_byte(35, 2), "bad.tokens: id at offset 34: token 556 is outside the vocabulary of 512");
 }
 
 TrainCheckpoint small_checkpoint() {
@@ -280,35 +295,18 @@ TEST(Checkpoint, ExactBytesAndRoundTrip) {
   EXPECT_EQ(back.find("nope"), nullptr);
 }
 
-std::string checkpoint_error(std::span<const std::byte> bytes) {
-  try {
-    (void)read_checkpoint(MemorySource("bad.ckpt", bytes));
-    return "";
-  } catch (const Error& e) {
-    return e.what();
-  }
-}
-
 TEST(Checkpoint, CorruptCheckpointsGiveLocatedErrors) {
-  const std::vector<std::byte> good = write_checkpoint(small_checkpoint());
-  for (std::size_t length = 0; length < good.size(); ++length) {
-    const std::string message = checkpoint_error(std::span(good).first(length));
-    EXPECT_TRUE(message.starts_with("bad.ckpt: ")) << message;
-    EXPECT_NE(message.find(" at offset "), std::string::npos) << message;
-  }
-  auto with_byte = [&](std::size_t at, int value) {
-    std::vector<std::byte> b = good;
-    b[at] = static_cast<std::byte>(value);
-    return checkpoint_error(b);
-  };
-  EXPECT_EQ(with_byte(27, 0x10), "bad.ckpt: settings at offset 24: length 268435464 is over the limit of 1048576");
-  EXPECT_EQ(with_byte(40, 0), "bad.ckpt: array[0].name at offset 40: empty name");
-  EXPECT_EQ(with_byte(45, 5), "bad.ckpt: array[0].rank at offset 45: value 5 is outside 1..4");
-  EXPECT_EQ(with_byte(49, 20), "bad.ckpt: array[0].shape at offset 49: dimension 20 needs more values than the 64 bytes left");
-  EXPECT_EQ(with_byte(56, 1), "bad.ckpt: array[0].shape at offset 49: dimension 72057594037927938 needs more values than the 64 bytes left");
-  std::vector<std::byte> longer = good;
+  const Corrupted checkpoint{[](const ByteSource& s) { return read_checkpoint(s); }, "bad.ckpt",
+                             write_checkpoint(small_checkpoint())};
+  checkpoint.expect_every_truncation_located();
+  EXPECT_EQ(checkpoint.with_byte(27, 0x10), "bad.ckpt: settings at offset 24: length 268435464 is over the limit of 1048576");
+  EXPECT_EQ(checkpoint.with_byte(40, 0), "bad.ckpt: array[0].name at offset 40: empty name");
+  EXPECT_EQ(checkpoint.with_byte(45, 5), "bad.ckpt: array[0].rank at offset 45: value 5 is outside 1..4");
+  EXPECT_EQ(checkpoint.with_byte(49, 20), "bad.ckpt: array[0].shape at offset 49: dimension 20 needs more values than the 64 bytes left");
+  EXPECT_EQ(checkpoint.with_byte(56, 1), "bad.ckpt: array[0].shape at offset 49: dimension 72057594037927938 needs more values than the 64 bytes left");
+  std::vector<std::byte> longer = checkpoint.good;
   longer.push_back(std::byte{0});
-  EXPECT_EQ(checkpoint_error(longer), "bad.ckpt: end at offset " + std::to_string(good.size()) + ": 1 unexpected bytes");
+  EXPECT_EQ(checkpoint.error(longer), "bad.ckpt: end at offset 121: 1 unexpected bytes");
 }
 
 TrainConfig tiny_config() { return parse_train_config(kTinyConfig, "tiny.conf"); }

@@ -43,6 +43,11 @@ at::Tensor rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& si
   return at::stack({x0 * cos - x1 * sin, x0 * sin + x1 * cos}, -1).flatten(-2);
 }
 
+template <std::size_t N>
+const at::Tensor& get(const std::array<at::Tensor, N>& tensors, TensorRole role) {
+  return tensors[static_cast<std::size_t>(role)];
+}
+
 }  // namespace
 
 TorchLlama::TorchLlama(const TrainConfig& config)
@@ -62,33 +67,22 @@ TorchLlama::TorchLlama(const TrainConfig& config)
   blocks_.resize(static_cast<std::size_t>(weight_blocks(config)));
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const WeightSpec& s = specs_[i];
-    const at::Tensor& w = weights_[i];
-    Block* b = s.block >= 0 ? &blocks_[static_cast<std::size_t>(s.block)] : nullptr;
-    switch (s.role) {
-      case TensorRole::token_embedding: embedding_ = w; break;
-      case TensorRole::final_norm: final_norm_ = w; break;
-      case TensorRole::classifier: classifier_ = w; break;
-      case TensorRole::attn_norm: b->attn_norm = w; break;
-      case TensorRole::wq: b->wq = w; break;
-      case TensorRole::wk: b->wk = w; break;
-      case TensorRole::wv: b->wv = w; break;
-      case TensorRole::wo: b->wo = w; break;
-      case TensorRole::ffn_norm: b->ffn_norm = w; break;
-      case TensorRole::w1: b->w1 = w; break;
-      case TensorRole::w2: b->w2 = w; break;
-      case TensorRole::w3: b->w3 = w; break;
-    }
+    ByRole& set = s.block >= 0 ? blocks_[static_cast<std::size_t>(s.block)] : outer_;
+    set[static_cast<std::size_t>(s.role)] = weights_[i];
   }
-  if (config.shared_classifier) classifier_ = embedding_;
+  if (config.shared_classifier) {
+    outer_[static_cast<std::size_t>(TensorRole::classifier)] =
+        outer_[static_cast<std::size_t>(TensorRole::token_embedding)];
+  }
 }
 
-at::Tensor TorchLlama::attention(const Block& b, const at::Tensor& x, const at::Tensor& cos,
+at::Tensor TorchLlama::attention(const ByRole& b, const at::Tensor& x, const at::Tensor& cos,
                                  const at::Tensor& sin, const at::Tensor& mask) const {
   const Config& c = config_.model;
   const std::int64_t batch = x.size(0), T = x.size(1), hs = c.head_size();
-  at::Tensor q = rope(at::linear(x, b.wq).view({batch, T, c.n_heads, hs}), cos, sin);
-  at::Tensor k = rope(at::linear(x, b.wk).view({batch, T, c.n_kv_heads, hs}), cos, sin);
-  at::Tensor v = at::linear(x, b.wv).view({batch, T, c.n_kv_heads, hs});
+  at::Tensor q = rope(at::linear(x, get(b, TensorRole::wq)).view({batch, T, c.n_heads, hs}), cos, sin);
+  at::Tensor k = rope(at::linear(x, get(b, TensorRole::wk)).view({batch, T, c.n_kv_heads, hs}), cos, sin);
+  at::Tensor v = at::linear(x, get(b, TensorRole::wv)).view({batch, T, c.n_kv_heads, hs});
   if (c.kv_mul() > 1) {
     k = k.repeat_interleave(c.kv_mul(), 2);
     v = v.repeat_interleave(c.kv_mul(), 2);
@@ -99,7 +93,7 @@ at::Tensor TorchLlama::attention(const Block& b, const at::Tensor& x, const at::
   const at::Tensor scores =
       (at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<float>(hs))).masked_fill(mask, -INFINITY);
   const at::Tensor out = at::matmul(at::softmax(scores, -1), v);
-  return at::linear(out.transpose(1, 2).reshape({batch, T, c.dim}), b.wo);
+  return at::linear(out.transpose(1, 2).reshape({batch, T, c.dim}), get(b, TensorRole::wo));
 }
 
 at::Tensor TorchLlama::forward(const at::Tensor& tokens) const {
@@ -107,14 +101,16 @@ at::Tensor TorchLlama::forward(const at::Tensor& tokens) const {
   const std::int64_t T = tokens.size(1);
   const auto [cos, sin] = rope_tables(c, T);
   const at::Tensor mask = at::ones({T, T}, at::kBool).triu(1);
-  at::Tensor x = at::embedding(embedding_, tokens);
+  at::Tensor x = at::embedding(get(outer_, TensorRole::token_embedding), tokens);
   for (int layer = 0; layer < c.n_layers; ++layer) {
-    const Block& b = blocks_[static_cast<std::size_t>(block_of_layer(config_, layer))];
-    x = x + attention(b, rmsnorm(x, b.attn_norm, c.norm_eps), cos, sin, mask);
-    const at::Tensor h = rmsnorm(x, b.ffn_norm, c.norm_eps);
-    x = x + at::linear(at::silu(at::linear(h, b.w1)) * at::linear(h, b.w3), b.w2);
+    const ByRole& b = blocks_[static_cast<std::size_t>(block_of_layer(config_, layer))];
+    x = x + attention(b, rmsnorm(x, get(b, TensorRole::attn_norm), c.norm_eps), cos, sin, mask);
+    const at::Tensor h = rmsnorm(x, get(b, TensorRole::ffn_norm), c.norm_eps);
+    const at::Tensor gate = at::silu(at::linear(h, get(b, TensorRole::w1)));
+    x = x + at::linear(gate * at::linear(h, get(b, TensorRole::w3)), get(b, TensorRole::w2));
   }
-  return at::linear(rmsnorm(x, final_norm_, c.norm_eps), classifier_);
+  const at::Tensor out = rmsnorm(x, get(outer_, TensorRole::final_norm), c.norm_eps);
+  return at::linear(out, get(outer_, TensorRole::classifier));
 }
 
 std::vector<NamedArray> TorchLlama::arrays() const {

@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
 #include <vector>
 
 #include "shoehorn/train/trained_model.hpp"
@@ -36,17 +37,17 @@ class TorchLlama {
   void load(const std::vector<NamedArray>& arrays, const std::string& origin);
 
  private:
-  struct Block {
-    at::Tensor attn_norm, wq, wk, wv, wo, ffn_norm, w1, w2, w3;
-  };
-  at::Tensor attention(const Block& b, const at::Tensor& x, const at::Tensor& cos,
+  // Tensors by TensorRole: one set per weight block, one for the tensors outside the layers.
+  using ByRole = std::array<at::Tensor, static_cast<std::size_t>(TensorRole::classifier) + 1>;
+
+  at::Tensor attention(const ByRole& block, const at::Tensor& x, const at::Tensor& cos,
                        const at::Tensor& sin, const at::Tensor& mask) const;
 
   TrainConfig config_;
   std::vector<WeightSpec> specs_;
   std::vector<at::Tensor> weights_;
-  at::Tensor embedding_, final_norm_, classifier_;
-  std::vector<Block> blocks_;  // handles onto weights_
+  std::vector<ByRole> blocks_;  // handles onto weights_
+  ByRole outer_;
 };
 
 NamedArray to_array(const std::string& name, const at::Tensor& tensor);
