@@ -74,6 +74,22 @@ TEST(Cli, HelpExitsZero) {
   EXPECT_NE(r.out.find("run"), std::string::npos);
 }
 
+#ifdef SHOEHORN_HAVE_TORCH
+// `shoehorn train` runs the trainer executable and passes its output and status through.
+TEST(Cli, TrainRunsTheTrainerExecutable) {
+  const CliResult help = run_cli({"train", "--help"});
+  EXPECT_EQ(help.status, 0) << help.err;
+  EXPECT_NE(help.out.find("--stop-after"), std::string::npos) << help.out;
+  const std::string missing = scratch_path("no-such-train.conf");
+  const CliResult bad = run_cli({"train", missing, "-o", scratch_path("train-out")});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.err, "shoehorn: error: " + missing + ": cannot open: No such file or directory\n");
+  const CliResult usage = run_cli({"train", missing});
+  EXPECT_EQ(usage.status, 2);
+  EXPECT_TRUE(usage.err.starts_with("shoehorn: usage error: ")) << usage.err;
+}
+#endif
+
 TEST(Cli, StatsGoToStandardError) {
   const CliResult r = run_cli({"run", model(), "-z", tok512(), "-t", "0", "-n", "20", "-i", "Tim"});
   ASSERT_EQ(r.status, 0) << r.err;

@@ -9,8 +9,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "shoehorn/cli/cli.hpp"
-
 namespace shoehorn::test {
 
 std::string shared_path(const std::string& relative) {
@@ -48,13 +46,12 @@ void write_bytes(const std::string& path, const std::vector<std::byte>& bytes) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-CliResult run_cli(const std::vector<std::string>& args, const std::string& in) {
-  std::vector<std::string> argv = {"shoehorn"};
-  argv.insert(argv.end(), args.begin(), args.end());
+CliResult run_main(CliMain main_function, const std::vector<std::string>& argv,
+                   const std::string& in) {
   std::istringstream input(in);
   std::ostringstream out, err;
   CliResult result;
-  result.status = cli::main(argv, {input, out, err});
+  result.status = main_function(argv, {input, out, err});
   result.out = out.str();
   result.err = err.str();
   return result;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "shoehorn/cli/cli.hpp"
+
 namespace shoehorn::test {
 
 // ../shared beside the source tree (SHOEHORN_SHARED in the environment overrides it).
@@ -23,6 +25,10 @@ struct CliResult {
   std::string out;
   std::string err;
 };
+// Runs a command line in-process: argv[0] is the program name.
+using CliMain = int (*)(const std::vector<std::string>& argv, cli::Io io);
+CliResult run_main(CliMain main_function, const std::vector<std::string>& argv,
+                   const std::string& in = "");
 // Runs `shoehorn ARGS...` in-process (args exclude the program name), stdin from `in`.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& in = "");
 

@@ -1,11 +1,6 @@
 #include "shoehorn/cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
-#include <exception>
-#include <iostream>
-#include <new>
-
-#include "shoehorn/io/error.hpp"
 
 namespace shoehorn::cli {
 
@@ -23,32 +18,14 @@ int main(int argc, const char* const* argv, Io io) {
   add_tokenizer(app, io);
 #endif
   add_eval(app, io);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    io.out << app.help();
-    return 0;
-  } catch (const CLI::CallForAllHelp&) {
-    io.out << app.help("", CLI::AppFormatMode::All);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    io.err << "shoehorn: usage error: " << one_line(e.what()) << " (see shoehorn --help)\n";
-    return 2;
-  } catch (const Error& e) {
-    io.out.flush();
-    io.err << "shoehorn: error: " << e.what() << '\n';
-    return 1;
-  } catch (const std::bad_alloc&) {
-    io.err << "shoehorn: error: out of memory\n";
-    return 1;
-  }
-  return 0;
+#ifdef SHOEHORN_HAVE_TORCH
+  add_train(app, io);
+#endif
+  return run_app(app, argc, argv, io);
 }
 
 int main(const std::vector<std::string>& args, Io io) {
-  std::vector<const char*> argv;
-  argv.reserve(args.size());
-  for (const std::string& a : args) argv.push_back(a.c_str());
+  const std::vector<const char*> argv = argv_pointers(args);
   return main(static_cast<int>(argv.size()), argv.data(), io);
 }
 

@@ -100,7 +100,8 @@ Model load_resident(ModelFile file, const ByteSource& source) {
   model.storage = Arena(plan.bytes());
   model.weights.layers.resize(static_cast<std::size_t>(file.config.n_layers));
   for (const TensorInfo& t : file.tensors) {
-    place(model.weights, t, load_matrix(t, source, file.byte_order, model.storage));
+    const Matrix m = load_matrix(t, source, file.byte_order, model.storage);
+    place_tensor(model.weights, t.role, t.layer, m);
   }
   if (file.shared_classifier) model.weights.classifier = model.weights.token_embedding;
   model.file = std::move(file);

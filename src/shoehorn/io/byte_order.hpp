@@ -80,6 +80,7 @@ inline void store_f32(std::byte* p, float v, ByteOrder order) {
 
 // Bulk decode of a float array. When the file's order is the host's, this is one memcpy.
 inline void decode_f32(std::span<const std::byte> src, std::span<float> dst, ByteOrder order) {
+  if (dst.empty()) return;  // memcpy may not see the null pointer of an empty span
   if (order == native_byte_order()) {
     std::memcpy(dst.data(), src.data(), dst.size() * sizeof(float));
     return;
@@ -88,6 +89,7 @@ inline void decode_f32(std::span<const std::byte> src, std::span<float> dst, Byt
 }
 
 inline void encode_f32(std::span<const float> src, std::span<std::byte> dst, ByteOrder order) {
+  if (src.empty()) return;
   if (order == native_byte_order()) {
     std::memcpy(dst.data(), src.data(), src.size() * sizeof(float));
     return;

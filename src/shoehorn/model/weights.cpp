@@ -64,6 +64,25 @@ std::string tensor_name(TensorRole role, int layer) {
   return "?";
 }
 
+void place_tensor(Weights& w, TensorRole role, int layer, const Matrix& m) {
+  const std::span<const float> vector(m.f32, static_cast<std::size_t>(m.cols));
+  LayerWeights* l = layer >= 0 ? &w.layers[static_cast<std::size_t>(layer)] : nullptr;
+  switch (role) {
+    case TensorRole::token_embedding: w.token_embedding = m; break;
+    case TensorRole::final_norm: w.final_norm = vector; break;
+    case TensorRole::classifier: w.classifier = m; break;
+    case TensorRole::attn_norm: l->attn_norm = vector; break;
+    case TensorRole::ffn_norm: l->ffn_norm = vector; break;
+    case TensorRole::wq: l->wq = m; break;
+    case TensorRole::wk: l->wk = m; break;
+    case TensorRole::wv: l->wv = m; break;
+    case TensorRole::wo: l->wo = m; break;
+    case TensorRole::w1: l->w1 = m; break;
+    case TensorRole::w2: l->w2 = m; break;
+    case TensorRole::w3: l->w3 = m; break;
+  }
+}
+
 }  // namespace shoehorn
 
 namespace shoehorn {
@@ -146,25 +165,6 @@ Matrix tensor_of(const Weights& w, TensorRole role, int layer) {
     case TensorRole::w3: return l->w3;
   }
   return {};
-}
-
-void place(Weights& w, const TensorInfo& t, const Matrix& m) {
-  const std::span<const float> vector(m.f32, static_cast<std::size_t>(t.cols));
-  LayerWeights* l = t.layer >= 0 ? &w.layers[static_cast<std::size_t>(t.layer)] : nullptr;
-  switch (t.role) {
-    case TensorRole::token_embedding: w.token_embedding = m; break;
-    case TensorRole::final_norm: w.final_norm = vector; break;
-    case TensorRole::classifier: w.classifier = m; break;
-    case TensorRole::attn_norm: l->attn_norm = vector; break;
-    case TensorRole::ffn_norm: l->ffn_norm = vector; break;
-    case TensorRole::wq: l->wq = m; break;
-    case TensorRole::wk: l->wk = m; break;
-    case TensorRole::wv: l->wv = m; break;
-    case TensorRole::wo: l->wo = m; break;
-    case TensorRole::w1: l->w1 = m; break;
-    case TensorRole::w2: l->w2 = m; break;
-    case TensorRole::w3: l->w3 = m; break;
-  }
 }
 
 }  // namespace shoehorn

@@ -99,7 +99,8 @@ std::vector<TensorInfo> execution_order(const Config& config, bool shared_classi
 
 // A tensor of the weights as a Matrix (a norm is one f32 row).
 Matrix tensor_of(const Weights& weights, TensorRole role, int layer);
-// Puts a loaded tensor where the forward pass looks for it (a norm: m.f32, one row).
-void place(Weights& weights, const TensorInfo& tensor, const Matrix& m);
+// Puts a tensor where the forward pass looks for it (a norm's values are m.f32, m.cols long).
+// layer is ignored for tensors outside the layers.
+void place_tensor(Weights& weights, TensorRole role, int layer, const Matrix& m);
 
 }  // namespace shoehorn

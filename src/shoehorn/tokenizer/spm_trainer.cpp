@@ -7,36 +7,27 @@
 #include <unordered_map>
 
 #include "shoehorn/io/error.hpp"
-#include "shoehorn/io/source.hpp"
+#include "shoehorn/tokenizer/corpus.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
 
 namespace shoehorn {
 
 namespace {
 
-constexpr std::uint64_t kMaxCorpusBytes = 4ull << 30;
 constexpr int kMaxLineBytes = 1 << 16;
 
-// Checks that text is UTF-8 without NUL bytes and splits it into non-empty lines.
+// Splits checked text into its non-empty lines (SentencePiece's sentences).
 void append_lines(const std::string& path, const std::string& text,
                   std::vector<std::string>& lines) {
-  if (text.empty()) fail(path, "empty corpus");
   std::size_t line_start = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    if (text[at] == '\0') fail_at(path, "text", at, "NUL byte: not a text file");
-    if (text[at] == '\n') {
-      if (at > line_start) lines.push_back(text.substr(line_start, at - line_start));
-      line_start = ++at;
-      continue;
-    }
-    const std::size_t length = utf8::valid_prefix_length(std::string_view(text).substr(at));
-    if (length == 0) fail_at(path, "text", at, "not UTF-8");
-    if (at + length - line_start > kMaxLineBytes) {
+  while (line_start < text.size()) {
+    const std::size_t newline = std::min(text.find('\n', line_start), text.size());
+    if (newline - line_start > kMaxLineBytes) {
       fail_at(path, "text", line_start, "a line longer than 65536 bytes");
     }
-    at += length;
+    if (newline > line_start) lines.push_back(text.substr(line_start, newline - line_start));
+    line_start = newline + 1;
   }
-  if (text.size() > line_start) lines.push_back(text.substr(line_start));
 }
 
 class LineIterator final : public sentencepiece::SentenceIterator {
@@ -51,15 +42,6 @@ class LineIterator final : public sentencepiece::SentenceIterator {
   const std::vector<std::string>& lines_;
   std::size_t index_ = 0;
 };
-
-std::string text_of(const std::string& path) {
-  const FileSource source(path);
-  const std::vector<std::byte> bytes = read_all(source, kMaxCorpusBytes);
-  std::string text(bytes.size(), '\0');
-  std::transform(bytes.begin(), bytes.end(), text.begin(),
-                 [](std::byte b) { return static_cast<char>(b); });
-  return text;
-}
 
 }  // namespace
 
@@ -100,7 +82,7 @@ TrainedTokenizer train_tokenizer(const std::vector<std::string>& corpora,
                                  const TokenizerTrainSettings& settings) {
   if (corpora.empty()) fail("tokenizer train", "no corpus given");
   std::vector<std::string> lines;
-  for (const std::string& path : corpora) append_lines(path, text_of(path), lines);
+  for (const std::string& path : corpora) append_lines(path, read_corpus(path), lines);
 
   const std::unordered_map<std::string, std::string> spec = {
       {"model_type", "bpe"},
