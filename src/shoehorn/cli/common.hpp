@@ -28,7 +28,11 @@ std::uint64_t parse_seed(const std::string& text);
 // "512", "64K", "32M", "2G" (powers of 1024) -> bytes.
 std::uint64_t parse_size(const std::string& text);
 
+// Undoes \n, \t, \\ and \xHH escapes in a flag's value.
+std::string unescape(const std::string& text);
 
+// A whole file as text, refusing files over max_bytes.
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes);
 
 // --llama2c-version, --group-size and --big-endian, for subcommands that write llama2.c files.
 struct Llama2cOutputFlags {
