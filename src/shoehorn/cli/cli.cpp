@@ -19,6 +19,7 @@ int main(int argc, const char* const* argv, Io io) {
   add_init(app, io);
   add_convert(app, io);
   add_ngram(app, io);
+  add_nes(app, io);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -30,7 +30,7 @@ inline constexpr std::uint32_t kProbabilityOne = 65536;  // the shared denominat
 inline constexpr std::uint32_t kMaxContextMass = 65535;  // what a context's children may sum to
 inline constexpr std::uint32_t kBankBytes = 16384;
 // Every ROM budget keeps this much of its last bank for the target's runtime code and data.
-inline constexpr std::uint32_t kRuntimeReserveBytes = 6144;
+inline constexpr std::uint32_t kRuntimeReserveBytes = 4096;
 inline constexpr std::size_t kMaxStartBytes = 16;
 inline constexpr std::size_t kCodes = 256;
 
