@@ -23,13 +23,6 @@ Xorshift32::Xorshift32(std::uint32_t seed) : state_(seed == 0 ? 0x9E3779B9u : se
   for (int i = 0; i < 16; ++i) step();
 }
 
-std::uint32_t Xorshift32::step() {
-  state_ ^= state_ << 13;
-  state_ ^= state_ >> 17;
-  state_ ^= state_ << 5;
-  return state_;
-}
-
 Generator::Generator(const Model& model, std::uint32_t seed)
     : model_(model), memory_{Xorshift32(seed)} {
   restart();

@@ -26,7 +26,13 @@ namespace shoehorn::ngram {
 class Xorshift32 {
  public:
   explicit Xorshift32(std::uint32_t seed);
-  std::uint32_t step();
+  static constexpr std::uint32_t after(std::uint32_t x) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+  }
+  std::uint32_t step() { return state_ = after(state_); }
   std::uint16_t next16() { return static_cast<std::uint16_t>(step() & 0xFFFF); }
   std::uint32_t state() const { return state_; }
 
