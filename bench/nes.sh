@@ -16,7 +16,7 @@ valid="$out/valid-lowercase.txt"
 
 bits() { "$shoehorn" ngram eval "$1" --data "$valid" | sed -n 's/^bits per byte: \([0-9.]*\).*/\1/p'; }
 
-printf '| model | order | smoothing | tables (bytes) | held-out bits/byte |\n|---|---|---|---|---|\n'
+printf '| model | order | smoothing | model file (bytes) | held-out bits/byte |\n|---|---|---|---|---|\n'
 for budget in 32K 64K 128K 256K; do
   "$shoehorn" ngram build "$train" --order 7 --rom-budget "$budget" -o "$out/katz-$budget.bin" > "$out/katz-$budget.txt"
   printf '| %s ROM budget | 7 | Katz | %s | %s |\n' "$budget" "$(stat -c %s "$out/katz-$budget.bin")" "$(bits "$out/katz-$budget.bin")"

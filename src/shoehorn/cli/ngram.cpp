@@ -20,7 +20,7 @@ constexpr std::uint64_t kMaxCorpusBytes = 1ull << 30;
 
 struct BuildFlags {
   std::vector<std::string> corpus;
-  int order = 6;
+  int order = 7;
   std::optional<std::string> rom_budget;
   std::string alphabet = "bytes";
   std::string smoothing = "katz";
@@ -111,9 +111,9 @@ void add_ngram(CLI::App& app, Io io) {
   ngram->require_subcommand(1);
 
   auto b = std::make_shared<BuildFlags>();
-  CLI::App* cmd = ngram->add_subcommand("build", "Count, smooth (Kneser-Ney), prune and quantize a model");
+  CLI::App* cmd = ngram->add_subcommand("build", "Count, smooth (Katz or Kneser-Ney), prune to a ROM budget, quantize");
   cmd->add_option("corpus", b->corpus, "Training text files")->required();
-  cmd->add_option("--order", b->order, "Longest n-gram, 1..8 (default 6)");
+  cmd->add_option("--order", b->order, "Longest n-gram, 1..8 (default 7)");
   cmd->add_option("--rom-budget", b->rom_budget,
                   "PRG ROM bytes for tables and runtime, whole 16K banks (e.g. 256K); default: no pruning");
   cmd->add_option("--alphabet", b->alphabet, "bytes (default), ascii or corpus");

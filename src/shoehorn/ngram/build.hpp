@@ -12,7 +12,7 @@
 namespace shoehorn::ngram {
 
 struct BuildOptions {
-  int order = 6;
+  int order = 7;
   // The cartridge's PRG bytes: whole 16 KiB banks, kRuntimeReserveBytes of which stay for the
   // runtime. None: keep every n-gram.
   std::optional<std::uint64_t> rom_budget;
