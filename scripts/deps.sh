@@ -11,6 +11,8 @@ packages=(
   libopenblas0-openmp                       # LibTorch's BLAS: 6x the reference BLAS, OpenMP threads
   qemu-user g++-powerpc64-linux-gnu         # big-endian PowerPC 64 build, run under qemu
   clang libclang-rt-14-dev                  # libFuzzer targets
+  cc65                                      # NES cartridge: ca65, ld65 (and sim65)
+  xz-utils                                  # docs/NES.md's compression baseline
 )
 
 sudo=""
@@ -19,7 +21,13 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node runs the NES emulator (jsnes). Debian's nodejs conflicts with a Node installed another
+# way, so it is installed only when there is no node at all.
+command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
 fi
+
+# jsnes, at the version package-lock.json pins, for tools/nes/emulate.mjs.
+(cd "$(dirname "$0")/../tools/nes" && npm ci --no-audit --no-fund --loglevel=error)

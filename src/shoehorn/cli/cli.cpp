@@ -21,6 +21,8 @@ int main(int argc, const char* const* argv, Io io) {
 #ifdef SHOEHORN_HAVE_TORCH
   add_train(app, io);
 #endif
+  add_ngram(app, io);
+  add_nes(app, io);
   return run_app(app, argc, argv, io);
 }
 

@@ -46,5 +46,7 @@ void add_bench(CLI::App& app, Io io);
 void add_tokenizer(CLI::App& app, Io io);  // only where libsentencepiece was found
 void add_eval(CLI::App& app, Io io);
 void add_train(CLI::App& app, Io io);      // runs shoehorn-train, where LibTorch was found
+void add_ngram(CLI::App& app, Io io);
+void add_nes(CLI::App& app, Io io);
 
 }  // namespace shoehorn::cli

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <thread>
 #include <cstdlib>
@@ -94,6 +95,35 @@ std::uint64_t parse_size(const std::string& text) {
     throw Error("size '" + text + "' is too large");
   }
   return value * unit;
+}
+
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    const char c = text[++i];
+    if (c == 'n') out += '\n';
+    else if (c == 't') out += '\t';
+    else if (c == '\\') out += '\\';
+    else if (c == 'x' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+             std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      throw Error("'" + text + "': unknown escape \\" + std::string(1, c) + " (use \\n \\t \\\\ \\xHH)");
+    }
+  }
+  return out;
+}
+
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
+  const std::vector<std::byte> bytes = read_all(FileSource(path), max_bytes);
+  std::string text(bytes.size(), '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) text[i] = std::to_integer<char>(bytes[i]);
+  return text;
 }
 
 void add_threads_option(CLI::App& cmd, int& threads) {

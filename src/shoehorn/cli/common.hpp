@@ -36,7 +36,11 @@ std::uint64_t parse_seed(const std::string& text);
 // "512", "64K", "32M", "2G" (powers of 1024) -> bytes.
 std::uint64_t parse_size(const std::string& text);
 
+// Undoes \n, \t, \\ and \xHH escapes in a flag's value.
+std::string unescape(const std::string& text);
 
+// A whole file as text, refusing files over max_bytes.
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes);
 
 // --threads N: 0 (the default) means every hardware thread.
 void add_threads_option(CLI::App& cmd, int& threads);

@@ -12,6 +12,7 @@
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/ngram/model_file.hpp"
 
 namespace shoehorn::cli {
 
@@ -130,8 +131,40 @@ void print_gguf(const GgufFile& g, std::ostream& out) {
   }
 }
 
+void print_ngram(const std::string& path, const ngram::Model& m, std::ostream& out) {
+  out << "file: " << path << '\n'
+      << "format: shoehorn n-gram model, order " << m.order << ", " << m.alphabet_size() << " symbols, start \""
+      << one_line(m.start) << "\"\n";
+  if (m.rom_budget != 0) {
+    out << "ROM budget: " << m.rom_budget << " bytes: " << m.image.size() << " of tables, "
+        << ngram::kRuntimeReserveBytes << " for the runtime\n";
+  } else {
+    out << "not pruned: " << m.image.size() << " bytes of tables\n";
+  }
+  char line[80];
+  std::snprintf(line, sizeof line, "  %5s %10s %10s\n", "order", "n-grams", "bytes");
+  out << line;
+  for (int k = 1; k <= m.order; ++k) {
+    const std::uint32_t records = m.level(k).count + (k < m.order ? 1 : 0);
+    std::snprintf(line, sizeof line, "  %5d %10u %10u\n", k, m.level(k).count, records * m.record_size(k));
+    out << line;
+  }
+}
+
+bool is_ngram(const ByteSource& source) {
+  std::byte magic[4]{};
+  if (source.size() < sizeof magic) return false;
+  source.read(0, magic);
+  return std::to_integer<char>(magic[0]) == 'S' && std::to_integer<char>(magic[1]) == 'H' &&
+         std::to_integer<char>(magic[2]) == 'N' && std::to_integer<char>(magic[3]) == 'G';
+}
+
 void inspect(const std::string& path, Io io) {
   const FileSource source(path);
+  if (is_ngram(source)) {
+    print_ngram(path, ngram::read_model(source), io.out);
+    return;
+  }
   if (is_gguf(source)) {
     print_gguf(read_gguf(source), io.out);
     return;
@@ -153,8 +186,8 @@ void inspect(const std::string& path, Io io) {
 void add_inspect(CLI::App& app, Io io) {
   auto path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
-      "inspect", "Show a file's config and tensor table (GGUF: and its metadata)");
-  cmd->add_option("file", *path, "Model or tokenizer file")->required();
+      "inspect", "Show a file's config and tensor table (GGUF: and its metadata), or an n-gram model's levels");
+  cmd->add_option("file", *path, "Model, tokenizer or n-gram model file")->required();
   cmd->callback([path, io] { inspect(*path, io); });
 }
 
