@@ -151,7 +151,7 @@ TEST(Corpus, SplitsDocumentsAtEndOfTextOrBlankLines) {
 }
 
 std::string corpus_error(const std::string& name, const std::string& bytes) {
-  const std::string path = scratch_path(name);
+  const std::string path = scratch_path("corpus-" + name);
   std::ofstream(path, std::ios::binary) << bytes;
   try {
     (void)read_corpus(path);
