@@ -174,15 +174,4 @@ std::string_view Tokenizer::decode(int prev_token, int token) const {
   return piece;
 }
 
-std::string_view printable(std::string_view piece) {
-  piece = piece.substr(0, piece.find('\0'));
-  if (piece.size() == 1) {
-    const auto c = static_cast<unsigned char>(piece[0]);
-    const bool is_print = c >= 0x20 && c <= 0x7E;
-    const bool is_space = c == ' ' || (c >= '\t' && c <= '\r');
-    if (!is_print && !is_space) return {};
-  }
-  return piece;
-}
-
 }  // namespace shoehorn
