@@ -11,14 +11,6 @@ namespace shoehorn {
 
 namespace {
 
-// One byte per entry, for decode()'s byte pieces.
-constexpr std::array<char, 256> make_byte_table() {
-  std::array<char, 256> table{};
-  for (int i = 0; i < 256; ++i) table[static_cast<std::size_t>(i)] = static_cast<char>(i);
-  return table;
-}
-constexpr std::array<char, 256> kByteTable = make_byte_table();
-
 // A run of normalized text that is currently one symbol; symbols form a linked list.
 struct Symbol {
   std::size_t begin = 0;
@@ -165,13 +157,7 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
 }
 
 std::string_view Tokenizer::decode(int prev_token, int token) const {
-  std::string_view piece = vocab_.piece(token);
-  if (prev_token == vocab_.bos_id() && !piece.empty() && piece.front() == ' ') {
-    piece.remove_prefix(1);
-  }
-  const int byte = parse_byte_piece(piece);
-  if (byte >= 0) return {&kByteTable[static_cast<std::size_t>(byte)], 1};
-  return piece;
+  return decode_piece(vocab_.piece(token), prev_token == vocab_.bos_id());
 }
 
 }  // namespace shoehorn

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "shoehorn/tokenizer/printable.hpp"
+#include "shoehorn/tokenizer/pieces.hpp"
 #include "shoehorn/tokenizer/vocab.hpp"
 
 namespace shoehorn {

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shoehorn/tokenizer/pieces.hpp"
+
 namespace shoehorn {
 
 // The values of SentencePiece's ModelProto::SentencePiece::Type (and GGUF's token types).
@@ -64,8 +66,5 @@ class Vocab {
   std::unordered_map<std::string_view, int> lookup_;
   std::array<int, 256> byte_ids_{};
 };
-
-// The byte a "<0xHH>" spelling stands for (exactly that form, uppercase or lowercase hex), or -1.
-int parse_byte_piece(std::string_view piece);
 
 }  // namespace shoehorn
