@@ -18,6 +18,7 @@ int main(int argc, const char* const* argv, Io io) {
   add_inspect(app, io);
   add_init(app, io);
   add_convert(app, io);
+  add_bake(app, io);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

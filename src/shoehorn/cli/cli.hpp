@@ -27,5 +27,6 @@ void add_tokenize(CLI::App& app, Io io);
 void add_inspect(CLI::App& app, Io io);
 void add_init(CLI::App& app, Io io);
 void add_convert(CLI::App& app, Io io);
+void add_bake(CLI::App& app, Io io);
 
 }  // namespace shoehorn::cli

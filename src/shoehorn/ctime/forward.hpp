@@ -40,11 +40,21 @@ namespace detail {
 
 // out = W x, each row's sum in column order.
 template <int R, int C, class Q, class QS>
-constexpr void matvec(float (&out)[R], const float (&w)[R][C], const float (&x)[C], const Q&,
+constexpr void matvec(float (&out)[R], const float (&w)[R][C], const float (&input)[C], const Q&,
                       const QS&) {
+  float x[C];
+  for (int j = 0; j < C; ++j) x[j] = input[j];
   for (int r = 0; r < R; ++r) {
+    const float (&row)[C] = w[r];
     float acc = 0.0f;
-    for (int j = 0; j < C; ++j) acc += w[r][j] * x[j];
+    int j = 0;
+    for (; j + 4 <= C; j += 4) {
+      acc += row[j] * x[j];
+      acc += row[j + 1] * x[j + 1];
+      acc += row[j + 2] * x[j + 2];
+      acc += row[j + 3] * x[j + 3];
+    }
+    for (; j < C; ++j) acc += row[j] * x[j];
     out[r] = acc;
   }
 }
@@ -106,25 +116,28 @@ template <class M, int Positions>
 constexpr void attention(State<M, Positions>& s, int layer, int pos) {
   using S = Shape<M>;
   const float scale = float_math::sqrt(static_cast<float>(S::head_size));
+  const float(&keys)[Positions][S::kv_dim] = s.key_cache[layer];
+  const float(&values)[Positions][S::kv_dim] = s.value_cache[layer];
   for (int h = 0; h < M::n_heads; ++h) {
     const int q_off = h * S::head_size;
     const int kv_off = (h / S::kv_mul) * S::head_size;
+    float q[S::head_size];
+    for (int i = 0; i < S::head_size; ++i) q[i] = s.q[q_off + i];
     for (int t = 0; t <= pos; ++t) {
+      const float(&k)[S::kv_dim] = keys[t];
       float score = 0.0f;
-      for (int i = 0; i < S::head_size; ++i) {
-        score += s.q[q_off + i] * s.key_cache[layer][t][kv_off + i];
-      }
+      for (int i = 0; i < S::head_size; ++i) score += q[i] * k[kv_off + i];
       score /= scale;
       s.att[t] = score;
     }
     kernels::generic::softmax(s.att, static_cast<std::size_t>(pos) + 1);
-    for (int i = 0; i < S::head_size; ++i) s.xb[q_off + i] = 0.0f;
+    float xb[S::head_size] = {};
     for (int t = 0; t <= pos; ++t) {
       const float a = s.att[t];
-      for (int i = 0; i < S::head_size; ++i) {
-        s.xb[q_off + i] += a * s.value_cache[layer][t][kv_off + i];
-      }
+      const float(&v)[S::kv_dim] = values[t];
+      for (int i = 0; i < S::head_size; ++i) xb[i] += a * v[kv_off + i];
     }
+    for (int i = 0; i < S::head_size; ++i) s.xb[q_off + i] = xb[i];
   }
 }
 

@@ -10,6 +10,7 @@
 //     static constexpr int n_lookup, lookup[];          // ids find() may return, by piece bytes
 //     static constexpr int byte_ids[256];               // <0xHH> piece of each byte, or -1
 //     static constexpr int n_user_defined, user_defined[];  // longest piece first
+//     static constexpr bool has_unused_pieces;
 //     // shape
 //     static constexpr int dim, hidden_dim, n_layers, n_heads, n_kv_heads, seq_len, group_size;
 //     static constexpr float norm_eps;
