@@ -11,18 +11,21 @@ function(shoehorn_cpp_literal_from_hex hex out_var)
   set(${out_var} "\"${escaped}\"" PARENT_SCOPE)
 endfunction()
 
-# shoehorn_bake(OUTPUT_VAR NAME MODEL TOKENIZER [bake flags...]): a custom command that writes
-# ${CMAKE_CURRENT_BINARY_DIR}/baked/NAME.hpp (struct shoehorn::baked::NAME); OUTPUT_VAR gets
-# its path. Runs through the cross emulator when there is one.
-function(shoehorn_bake out_var name model tokenizer)
-  set(header "${CMAKE_CURRENT_BINARY_DIR}/baked/${name}.hpp")
+# shoehorn_bake(OUT var NAME name [MODEL file] TOKENIZER file [FLAGS bake flags...]): a custom
+# command that writes ${CMAKE_CURRENT_BINARY_DIR}/baked/NAME.hpp (struct shoehorn::baked::NAME)
+# with the shoehorn just built (through the cross emulator when there is one); var gets its
+# path. Without MODEL, pass FLAGS --vocab-only.
+function(shoehorn_bake)
+  cmake_parse_arguments(PARSE_ARGV 0 BAKE "" "OUT;NAME;MODEL;TOKENIZER" "FLAGS")
+  set(header "${CMAKE_CURRENT_BINARY_DIR}/baked/${BAKE_NAME}.hpp")
   add_custom_command(
     OUTPUT "${header}"
-    COMMAND shoehorn bake "${model}" -z "${tokenizer}" -o "${header}" --name "${name}" ${ARGN}
-    DEPENDS shoehorn "${model}" "${tokenizer}"
-    COMMENT "Baking ${name}.hpp"
+    COMMAND shoehorn bake ${BAKE_MODEL} -z "${BAKE_TOKENIZER}" -o "${header}" --name "${BAKE_NAME}"
+            ${BAKE_FLAGS}
+    DEPENDS shoehorn ${BAKE_MODEL} "${BAKE_TOKENIZER}"
+    COMMENT "Baking ${BAKE_NAME}.hpp"
     VERBATIM)
-  set(${out_var} "${header}" PARENT_SCOPE)
+  set(${BAKE_OUT} "${header}" PARENT_SCOPE)
 endfunction()
 
 # shoehorn_stdout_header(OUTPUT NAME COMMAND...): a custom command that runs COMMAND (an

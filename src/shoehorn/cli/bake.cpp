@@ -26,15 +26,6 @@ struct BakeFlags {
   bool vocab_only = false;
 };
 
-// The model rewritten as a llama2.c checkpoint of another version and read back: version 2
-// quantizes exactly as `shoehorn convert --llama2c-version 2` does, version 1 dequantizes.
-Model rewritten(const Model& model, Llama2cVersion version, int group_size) {
-  const std::vector<std::byte> bytes =
-      write_llama2c(model, {version, ByteOrder::little, group_size});
-  const MemorySource source(model.file.path, bytes);
-  return load_resident(read_model_file(source), source);
-}
-
 void write_header(const std::string& path, const std::string& text) {
   write_file(path, std::as_bytes(std::span(text.data(), text.size())));
 }
@@ -52,8 +43,10 @@ void bake(const BakeFlags& o) {
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   options.vocab_path = o.tokenizer.value_or("the tokenizer.bin beside it");
   const bool q8 = model.weights.token_embedding.type == WeightType::q8_group;
-  if (o.quant == "q8_0" && !q8) model = rewritten(model, Llama2cVersion::v2, o.group_size);
-  if (o.quant == "f32" && q8) model = rewritten(model, Llama2cVersion::v1, o.group_size);
+  if (o.quant == "q8_0" && !q8) {
+    model = reloaded_as(model, {Llama2cVersion::v2, ByteOrder::little, o.group_size});
+  }
+  if (o.quant == "f32" && q8) model = reloaded_as(model, {Llama2cVersion::v1, ByteOrder::little});
   write_header(o.output, bake_header(model, tokenizer.vocab(), options));
 }
 
