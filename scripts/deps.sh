@@ -8,7 +8,8 @@ packages=(
   libgtest-dev googletest                   # tests (googletest: sources for the cross build)
   libsentencepiece-dev                      # tokenizer parity tests
   qemu-user g++-powerpc64-linux-gnu         # big-endian PowerPC 64 build, run under qemu
-  clang libclang-rt-14-dev                  # libFuzzer targets
+  clang libclang-rt-14-dev                  # libFuzzer targets; Clang 14 builds the compile-time example
+  time                                      # /usr/bin/time -v: scripts/bench-compile-time.sh
 )
 
 sudo=""

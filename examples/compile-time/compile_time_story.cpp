@@ -19,7 +19,7 @@ using Story = shoehorn::ctime::Generation<shoehorn::baked::stories260K, SHOEHORN
 inline constexpr auto kStory = story_end.text_copy();
 
 static_assert(story_end.done());
-static_assert(story_end.sampled_tokens() >= 32, "fewer than 32 tokens generated");
+static_assert(story_end.sampled_tokens() >= SHOEHORN_STORY_MIN_TOKENS, "too few tokens generated");
 static_assert(kStory.view() == kStoryReference, "compile-time story differs from shoehorn run");
 
 int main() {
