@@ -53,7 +53,7 @@ PY
     wall="$(cut -d' ' -f1 <<< "$results" | median)"
     cpu="$(cut -d' ' -f2 <<< "$results" | median)"
     rss="$(cut -d' ' -f3 <<< "$results" | median)"
-    printf "| %d | %s | %.1f | %.1f | %d |\n" "$tokens" "$($compiler --version | head -1 | sed 's/ (.*)//')" \
+    printf "| %d | %s | %.1f | %.1f | %d |\n" "$tokens" "$compiler $($compiler -dumpversion)" \
       "$wall" "$cpu" "$((rss / 1024))"
   done
 done
