@@ -41,7 +41,8 @@ class Generation {
         settings_(settings),
         rng_(settings.seed),
         steps_(steps < 1 || steps > Positions ? Positions : steps),
-        token_(prompt_.ids[0]) {}
+        token_(prompt_.ids[0]),
+        done_(prompt_.size == 0) {}  // no tokens: the prompt did not fit
 
   static constexpr bool fits(std::string_view prompt) {
     return prompt.size() <= static_cast<std::size_t>(MaxPromptBytes);
