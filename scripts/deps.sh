@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev                  # libFuzzer targets
   cc65                                      # NES cartridge: ca65, ld65 (and sim65)
   xz-utils                                  # docs/NES.md's compression baseline
+  clang libclang-rt-14-dev                  # libFuzzer targets; Clang 14 builds the compile-time example
+  time                                      # /usr/bin/time -v: scripts/bench-compile-time.sh
 )
 
 sudo=""

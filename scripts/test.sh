@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 fuzz_seconds="${SHOEHORN_FUZZ_SECONDS:-30}"
+shared="${SHOEHORN_SHARED:-$(pwd)/../shared}"
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
@@ -40,5 +41,11 @@ for corpus in fuzz/corpus/*/; do
   "build-fuzz/fuzz/fuzz_$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 "$work" "$corpus" 2>&1 | tail -n 12
 done
+
+step "compile-time example built by Clang 14 (the fuzz build)"
+story="build-fuzz/examples/compile-time"
+"$story/compile_time_story" | cmp - "$story/generated/story_reference.hpp.stdout"
+"$story/baked_run" -t 0 -n 120 -s 1 -i "Lily and Ben went to the" 2> /dev/null \
+  | cmp - "$shared/testdata/llama2c-reference/greedy-lily.txt"
 
 step "all tests passed"

@@ -47,4 +47,16 @@ std::vector<std::string> split_tabs(const std::string& line);
 // Undoes the \t, \n, \\ and \xHH escapes of the test data tables.
 std::string unescape(const std::string& text);
 
+// Ids space-separated, as the test data tables write them.
+std::string join_ids(const std::vector<int>& ids);
+
+// tests/data/tokenizer/llama2-hard-cases.tsv: each text (unescaped, with its escaped spelling
+// for messages) and the ids libsentencepiece gives it.
+struct HardCase {
+  std::string text;
+  std::string spelled;
+  std::string ids;
+};
+std::vector<HardCase> llama2_hard_cases();
+
 }  // namespace shoehorn::test

@@ -23,6 +23,7 @@ int main(int argc, const char* const* argv, Io io) {
 #endif
   add_ngram(app, io);
   add_nes(app, io);
+  add_bake(app, io);
   return run_app(app, argc, argv, io);
 }
 

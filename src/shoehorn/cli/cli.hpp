@@ -48,5 +48,6 @@ void add_eval(CLI::App& app, Io io);
 void add_train(CLI::App& app, Io io);      // runs shoehorn-train, where LibTorch was found
 void add_ngram(CLI::App& app, Io io);
 void add_nes(CLI::App& app, Io io);
+void add_bake(CLI::App& app, Io io);
 
 }  // namespace shoehorn::cli

@@ -113,4 +113,10 @@ Model load_model(const std::string& path) {
   return load_resident(read_model_file(source), source);
 }
 
+Model reloaded_as(const Model& model, const Llama2cWriteOptions& options) {
+  const std::vector<std::byte> bytes = write_llama2c(model, options);
+  const MemorySource source(model.file.path, bytes);
+  return load_resident(read_model_file(source), source);
+}
+
 }  // namespace shoehorn

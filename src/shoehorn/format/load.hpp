@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/io/source.hpp"
 #include "shoehorn/model/model.hpp"
 
@@ -16,5 +17,10 @@ ModelFile read_model_file(const ByteSource& source);
 Model load_resident(ModelFile file, const ByteSource& source);
 
 Model load_model(const std::string& path);
+
+// The model as it reads back after write_llama2c(model, options): version 2 quantizes it to
+// int8 groups exactly as `shoehorn convert --llama2c-version 2` does, versions 0 and 1
+// dequantize. Nothing touches the disk.
+Model reloaded_as(const Model& model, const Llama2cWriteOptions& options);
 
 }  // namespace shoehorn

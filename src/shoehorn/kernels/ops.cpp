@@ -7,51 +7,19 @@
 #include <cmath>
 #include <cstring>
 
+#include "shoehorn/kernels/elementwise.hpp"
+
 namespace shoehorn::kernels {
 
 void rmsnorm(std::span<float> out, std::span<const float> x, std::span<const float> weight,
              float eps) {
-  const std::size_t n = x.size();
-  float ss = 0.0f;
-  for (std::size_t j = 0; j < n; ++j) ss += x[j] * x[j];
-  ss /= static_cast<float>(static_cast<int>(n));
-  ss += eps;
-  ss = 1.0f / std::sqrt(ss);
-  for (std::size_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
+  generic::rmsnorm(out, x, weight, x.size(), eps);
 }
 
-void softmax(std::span<float> x) {
-  float max_val = x[0];
-  for (std::size_t i = 1; i < x.size(); ++i) {
-    if (x[i] > max_val) max_val = x[i];
-  }
-  float sum = 0.0f;
-  for (float& v : x) {
-    v = std::exp(v - max_val);
-    sum += v;
-  }
-  for (float& v : x) v /= sum;
-}
+void softmax(std::span<float> x) { generic::softmax(x, x.size()); }
 
 void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size) {
-  const std::size_t gs = static_cast<std::size_t>(group_size);
-  const std::size_t groups = x.size() / gs;
-  for (std::size_t g = 0; g < groups; ++g) {
-    const float* xg = x.data() + g * gs;
-    float wmax = 0.0f;
-    for (std::size_t i = 0; i < gs; ++i) {
-      const float v = std::fabs(xg[i]);
-      if (v > wmax) wmax = v;
-    }
-    const float scale = wmax / 127.0f;
-    out.scales[g] = scale;
-    for (std::size_t i = 0; i < gs; ++i) {
-      // runq.c divides by the scale; an all-zero group (scale 0) would divide 0 by 0 there, an
-      // undefined conversion of NaN. Zero is what that group means.
-      const float quant = scale == 0.0f ? 0.0f : xg[i] / scale;
-      out.q[g * gs + i] = round_half_away_int8(quant);
-    }
-  }
+  generic::quantize_q8_groups(x, x.size(), out.q, out.scales, static_cast<std::size_t>(group_size));
 }
 
 namespace {
@@ -207,13 +175,24 @@ void embedding_row(std::span<float> out, const Matrix& table, int row) {
   }
 }
 
-void swiglu(std::span<float> gate, std::span<const float> up) {
-  for (std::size_t i = 0; i < gate.size(); ++i) {
-    float val = gate[i];
-    val *= (1.0f / (1.0f + std::exp(-val)));
-    val *= up[i];
-    gate[i] = val;
+void rope_frequencies(std::span<float> freq, float theta, int head_size) {
+  for (std::size_t k = 0; k < freq.size(); ++k) {
+    const int head_dim = static_cast<int>(2 * k);
+    freq[k] = 1.0f / std::pow(theta, static_cast<float>(head_dim) / static_cast<float>(head_size));
   }
+}
+
+void rope_angles(std::span<const float> freq, int pos, std::span<float> cos_out,
+                 std::span<float> sin_out) {
+  for (std::size_t k = 0; k < freq.size(); ++k) {
+    const float val = static_cast<float>(pos) * freq[k];
+    cos_out[k] = std::cos(val);
+    sin_out[k] = std::sin(val);
+  }
+}
+
+void swiglu(std::span<float> gate, std::span<const float> up) {
+  generic::swiglu(gate, up, gate.size());
 }
 
 }  // namespace shoehorn::kernels

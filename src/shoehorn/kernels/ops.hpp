@@ -39,6 +39,13 @@ void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, i
 // Copies row `row` of an embedding table into out, dequantizing if needed.
 void embedding_row(std::span<float> out, const Matrix& table, int row);
 
+// RoPE as llama2.c computes it: the frequency of each pair of a head (head_size / 2 of them),
+// and the cos and sin of position pos times each frequency. The compile-time engine bakes the
+// tables these produce, so both engines rotate by the same bits.
+void rope_frequencies(std::span<float> freq, float theta, int head_size);
+void rope_angles(std::span<const float> freq, int pos, std::span<float> cos_out,
+                 std::span<float> sin_out);
+
 // out = silu(gate) * up, in place on gate.
 void swiglu(std::span<float> gate, std::span<const float> up);
 

@@ -91,11 +91,7 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
          arena_.allocate<BlockQ8_0>(hidden / kBlockValues)};
 
-  const int head_size = c.head_size();
-  for (std::size_t k = 0; k < half_head; ++k) {
-    const int head_dim = static_cast<int>(2 * k);
-    rope_freq_[k] = 1.0f / std::pow(c.rope_theta, static_cast<float>(head_dim) / static_cast<float>(head_size));
-  }
+  kernels::rope_frequencies(rope_freq_, c.rope_theta, c.head_size());
 }
 
 void Transformer::matvec(std::span<float> out, const Matrix& w, const MatvecInput& in) {
@@ -161,11 +157,7 @@ std::span<float> Transformer::forward(int token, int pos) {
   kernels::embedding_row(x, w.token_embedding, token);
 
   // The rotation angles depend only on the position: compute them once for all layers.
-  for (std::size_t k = 0; k < rope_freq_.size(); ++k) {
-    const float val = static_cast<float>(pos) * rope_freq_[k];
-    rope_cos_[k] = std::cos(val);
-    rope_sin_[k] = std::sin(val);
-  }
+  kernels::rope_angles(rope_freq_, pos, rope_cos_, rope_sin_);
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];

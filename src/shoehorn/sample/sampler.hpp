@@ -1,20 +1,15 @@
-// Token selection with llama2.c's semantics: greedy at temperature 0, otherwise softmax of
-// logits / temperature, then plain multinomial (top-p outside (0, 1)) or nucleus sampling.
+// Token selection with llama2.c's semantics (sample/choose.hpp), over a candidate buffer sized
+// once so that sampling allocates nothing.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "shoehorn/sample/choose.hpp"
 #include "shoehorn/sample/rng.hpp"
 
 namespace shoehorn {
-
-struct SamplerSettings {
-  float temperature = 1.0f;
-  float topp = 0.9f;
-  std::uint64_t seed = 0;
-};
 
 class Sampler {
  public:
@@ -27,12 +22,6 @@ class Sampler {
   const SamplerSettings& settings() const { return settings_; }
 
  private:
-  struct ProbIndex {
-    float prob;
-    int index;
-  };
-  int sample_topp(std::span<const float> probabilities, float coin);
-
   SamplerSettings settings_;
   Xorshift64Star rng_;
   std::vector<ProbIndex> candidates_;  // sized once: vocab_size

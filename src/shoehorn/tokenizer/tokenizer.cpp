@@ -11,14 +11,6 @@ namespace shoehorn {
 
 namespace {
 
-// One byte per entry, for decode()'s byte pieces.
-constexpr std::array<char, 256> make_byte_table() {
-  std::array<char, 256> table{};
-  for (int i = 0; i < 256; ++i) table[static_cast<std::size_t>(i)] = static_cast<char>(i);
-  return table;
-}
-constexpr std::array<char, 256> kByteTable = make_byte_table();
-
 // A run of normalized text that is currently one symbol; symbols form a linked list.
 struct Symbol {
   std::size_t begin = 0;
@@ -165,24 +157,7 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
 }
 
 std::string_view Tokenizer::decode(int prev_token, int token) const {
-  std::string_view piece = vocab_.piece(token);
-  if (prev_token == vocab_.bos_id() && !piece.empty() && piece.front() == ' ') {
-    piece.remove_prefix(1);
-  }
-  const int byte = parse_byte_piece(piece);
-  if (byte >= 0) return {&kByteTable[static_cast<std::size_t>(byte)], 1};
-  return piece;
-}
-
-std::string_view printable(std::string_view piece) {
-  piece = piece.substr(0, piece.find('\0'));
-  if (piece.size() == 1) {
-    const auto c = static_cast<unsigned char>(piece[0]);
-    const bool is_print = c >= 0x20 && c <= 0x7E;
-    const bool is_space = c == ' ' || (c >= '\t' && c <= '\r');
-    if (!is_print && !is_space) return {};
-  }
-  return piece;
+  return decode_piece(vocab_.piece(token), prev_token == vocab_.bos_id());
 }
 
 }  // namespace shoehorn

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shoehorn/tokenizer/pieces.hpp"
 #include "shoehorn/tokenizer/vocab.hpp"
 
 namespace shoehorn {
@@ -32,9 +33,5 @@ class Tokenizer {
   Vocab vocab_;
   std::vector<int> user_defined_;  // ids, longest piece first
 };
-
-// llama2.c's safe_printf filter: a piece that is one byte is printed only if it is printable
-// ASCII or whitespace; any piece is cut at an embedded NUL (printf("%s") stops there).
-std::string_view printable(std::string_view piece);
 
 }  // namespace shoehorn

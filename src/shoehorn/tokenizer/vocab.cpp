@@ -2,20 +2,6 @@
 
 namespace shoehorn {
 
-int parse_byte_piece(std::string_view piece) {
-  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return -1;
-  int value = 0;
-  for (const char c : piece.substr(3, 2)) {
-    int digit = -1;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
-
 TokenType guess_token_type(int id, std::string_view piece) {
   if (parse_byte_piece(piece) >= 0) return TokenType::byte;
   if (id == 0 && piece == "<unk>") return TokenType::unknown;

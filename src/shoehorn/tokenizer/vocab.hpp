@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shoehorn/tokenizer/pieces.hpp"
+
 namespace shoehorn {
 
 // The values of SentencePiece's ModelProto::SentencePiece::Type (and GGUF's token types).
@@ -69,8 +71,5 @@ class Vocab {
 // as llama2.c's exporter wrote them: <unk> at 0, "\n<s>\n" and "\n</s>\n" (or "<s>", "</s>")
 // control, <0xHH> bytes, the rest normal.
 TokenType guess_token_type(int id, std::string_view piece);
-
-// The byte a "<0xHH>" spelling stands for (exactly that form, uppercase or lowercase hex), or -1.
-int parse_byte_piece(std::string_view piece);
 
 }  // namespace shoehorn

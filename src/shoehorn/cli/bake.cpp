@@ -1,0 +1,77 @@
+// shoehorn bake: a model and its vocabulary as a C++ header for the constexpr engine.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "shoehorn/cli/cli.hpp"
+#include "shoehorn/cli/common.hpp"
+#include "shoehorn/ctime/bake.hpp"
+#include "shoehorn/format/llama2c.hpp"
+#include "shoehorn/format/load.hpp"
+#include "shoehorn/format/tokenizer_bin.hpp"
+#include "shoehorn/io/error.hpp"
+
+namespace shoehorn::cli {
+
+namespace {
+
+struct BakeFlags {
+  std::string model;
+  std::optional<std::string> tokenizer;
+  std::string output;
+  std::optional<std::string> quant;  // absent: as stored
+  int group_size = 64;
+  std::optional<std::string> name;
+  bool vocab_only = false;
+};
+
+void write_header(const std::string& path, const std::string& text) {
+  write_file(path, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+void bake(const BakeFlags& o) {
+  BakeOptions options;
+  options.name = o.name.value_or(std::filesystem::path(o.output).stem().string());
+  if (o.vocab_only) {
+    options.vocab_path = *o.tokenizer;
+    write_header(o.output, bake_vocab_header(read_tokenizer_bin(FileSource(*o.tokenizer)), options));
+    return;
+  }
+  options.model_path = o.model.empty() ? default_model_path() : o.model;
+  Model model = load_model(options.model_path);
+  const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
+  options.vocab_path = o.tokenizer.value_or("the tokenizer.bin beside it");
+  const bool q8 = model.weights.token_embedding.type == WeightType::q8_group;
+  if (o.quant == "q8_0" && !q8) {
+    model = reloaded_as(model, {Llama2cVersion::v2, ByteOrder::little, o.group_size});
+  }
+  if (o.quant == "f32" && q8) model = reloaded_as(model, {Llama2cVersion::v1, ByteOrder::little});
+  write_header(o.output, bake_header(model, tokenizer.vocab(), options));
+}
+
+}  // namespace
+
+void add_bake(CLI::App& app, Io) {
+  auto options = std::make_shared<BakeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "bake", "Write a model as a C++ header of constexpr arrays for the compile-time engine");
+  cmd->add_option("model", options->model, "Model file (llama2.c .bin); default: the bundled model");
+  CLI::Option* z = cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)");
+  cmd->add_option("-o,--output", options->output, "Header to write")->required();
+  cmd->add_option("--quant", options->quant,
+                  "Weights: f32, or q8_0 (int8 groups with a float scale each, as llama2.c "
+                  "version 2); default: as stored")
+      ->check(CLI::IsMember({"f32", "q8_0"}));
+  cmd->add_option("--group-size", options->group_size,
+                  "q8_0 group size, halved until it divides dim and hidden_dim (default 64)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--name", options->name,
+                  "Name of the struct (in namespace shoehorn::baked); default: the output's stem");
+  cmd->add_flag("--vocab-only", options->vocab_only,
+                "Bake only the vocabulary of -z (for compile-time tokenizing)")
+      ->needs(z);
+  cmd->callback([options] { bake(*options); });
+}
+
+}  // namespace shoehorn::cli
