@@ -109,20 +109,10 @@ std::string unescape(const std::string& text) {
   return out;
 }
 
-std::string join_ids(const std::vector<int>& ids) {
-  std::string out;
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + std::to_string(ids[i]);
-  return out;
-}
-
 std::vector<HardCase> llama2_hard_cases() {
-  std::ifstream in(data_path("tokenizer/llama2-hard-cases.tsv"));
   std::vector<HardCase> cases;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with('#')) continue;
-    const std::vector<std::string> fields = split_tabs(line);
-    if (fields.size() != 2) throw std::runtime_error("llama2-hard-cases.tsv: bad line: " + line);
+  for (const std::vector<std::string>& fields : read_table(data_path("tokenizer/llama2-hard-cases.tsv"))) {
+    if (fields.size() != 2) throw std::runtime_error("llama2-hard-cases.tsv: bad line: " + fields[0]);
     cases.push_back({unescape(fields[0]), fields[0], fields[1]});
   }
   return cases;

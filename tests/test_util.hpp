@@ -47,9 +47,6 @@ std::vector<std::string> split_tabs(const std::string& line);
 // Undoes the \t, \n, \\ and \xHH escapes of the test data tables.
 std::string unescape(const std::string& text);
 
-// Ids space-separated, as the test data tables write them.
-std::string join_ids(const std::vector<int>& ids);
-
 // tests/data/tokenizer/llama2-hard-cases.tsv: each text (unescaped, with its escaped spelling
 // for messages) and the ids libsentencepiece gives it.
 struct HardCase {
