@@ -7,7 +7,8 @@ jobs="$(nproc)"
 fuzz_seconds="${SHOEHORN_FUZZ_SECONDS:-30}"
 shared="${SHOEHORN_SHARED:-$(pwd)/../shared}"
 
-step() { printf '\n=== %s ===\n' "$*"; }
+started="$(date +%s)"
+step() { printf '\n=== %s (at %ss) ===\n' "$*" "$(( $(date +%s) - started ))"; }
 
 step "dependencies"
 scripts/deps.sh
@@ -31,7 +32,7 @@ ctest --test-dir build-ppc64 -j "$jobs" --output-on-failure
 
 step "fuzz targets (${fuzz_seconds}s each)"
 CXX=clang++ cmake -G Ninja -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSHOEHORN_FUZZ=ON -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TESTS=OFF
+  -DSHOEHORN_FUZZ=ON -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TESTS=OFF -DSHOEHORN_TRAINER=OFF
 cmake --build build-fuzz
 for corpus in fuzz/corpus/*/; do
   name="$(basename "$corpus")"
