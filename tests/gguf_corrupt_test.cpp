@@ -320,7 +320,7 @@ TEST(GgufCorrupt, RandomDamage) {
 TEST(GgufCorrupt, CliExitsWithOneLine) {
   const std::string path = scratch_path("bad-model.gguf");
   std::vector<std::byte> bytes = small_gguf(QuantType::q8_0, ByteOrder::little, true);
-  bytes.resize(bytes.size() - 1);
+  bytes.pop_back();  // not resize(size() - 1): GCC 12 at -O1 warns of a huge memset
   write_bytes(path, bytes);
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"run", path}, {"inspect", path}, {"convert", path, path + ".gguf"},
