@@ -19,10 +19,12 @@ cmake --build build
 ctest --test-dir build -j "$jobs" --output-on-failure
 
 step "ASan + UBSan build and tests"
-# -O1 as the sanitizers' documentation advises (assertions stay on). The LibTorch trainer is left
-# out: its formats are shoehorn_core code, tested here; its LibTorch half is tested natively.
+# -O1 as the sanitizers' documentation advises (assertions stay on). Warnings are errors in the
+# native build; here GCC 12 at -O1 gives false maybe-uninitialized warnings inside std::regex.
+# The LibTorch trainer is left out: its formats are shoehorn_core code, tested here; its
+# LibTorch half is tested natively.
 cmake -G Ninja -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
-  -DSHOEHORN_SANITIZE=ON -DSHOEHORN_WERROR=ON -DSHOEHORN_TRAINER=OFF
+  -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TRAINER=OFF
 cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -j "$jobs" --output-on-failure
