@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <string>
 
 #include "shoehorn/io/byte_order.hpp"
@@ -135,6 +136,13 @@ class Validator {
 };
 
 }  // namespace
+
+bool is_model_file(const ByteSource& source) {
+  std::byte magic[4]{};
+  if (source.size() < sizeof magic) return false;
+  source.read(0, magic);
+  return std::equal(std::begin(magic), std::end(magic), std::as_bytes(std::span(kMagic)).begin());
+}
 
 std::uint32_t crc32(std::span<const std::byte> bytes) {
   static const std::array<std::uint32_t, 256> table = [] {
