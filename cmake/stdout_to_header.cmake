@@ -1,6 +1,8 @@
-# Runs a program and writes its standard output, less the one final newline, as a C++ string
-# constant. Script mode, for shoehorn_stdout_header (ShoehornCtime.cmake):
+# Runs a program and writes its standard output, less the one final newline (unless
+# KEEP_FINAL_NEWLINE), as a C++ string constant. Script mode, for shoehorn_stdout_header
+# (ShoehornCtime.cmake):
 #   -DPROGRAM=path -DEMULATOR="qemu;-L;root" -DARGS=a|b|c -DOUTPUT=file.hpp -DNAME=identifier
+#   [-DKEEP_FINAL_NEWLINE=ON]
 include("${CMAKE_CURRENT_LIST_DIR}/ShoehornCtime.cmake")
 string(REPLACE "|" ";" args "${ARGS}")
 set(captured "${OUTPUT}.stdout")
@@ -10,7 +12,9 @@ if(NOT status EQUAL 0)
   message(FATAL_ERROR "${PROGRAM} exited with ${status}: ${err}")
 endif()
 file(READ "${captured}" hex HEX)
-string(REGEX REPLACE "0a$" "" hex "${hex}")
+if(NOT KEEP_FINAL_NEWLINE)
+  string(REGEX REPLACE "0a$" "" hex "${hex}")
+endif()
 string(LENGTH "${hex}" digits)
 math(EXPR bytes "${digits} / 2")
 shoehorn_cpp_literal_from_hex("${hex}" literal)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Compile time and compiler peak memory of examples/compile-time/compile_time_story.cpp by the
-# number of tokens generated at compile time, for g++ and clang++: the median of RUNS runs of
-# /usr/bin/time -v over the exact compile command CMake uses. Prints a Markdown table.
-#   scripts/bench-compile-time.sh            # TOKENS="4 16 36 64 128" RUNS=3
+# number of tokens generated at compile time, and of compile_time_ngram_story.cpp (its 256
+# bytes), for g++ and clang++: the median of RUNS runs of /usr/bin/time -v over the exact
+# compile command CMake uses. Prints a Markdown table.
+#   scripts/bench-compile-time.sh            # TOKENS="0 8 16 32 36 64" RUNS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
-tokens_list="${TOKENS:-4 16 36 64 128}"
+tokens_list="${TOKENS:-0 8 16 32 36 64}"
 build="${BUILD:-build-bench}"
 prompt_tokens=5  # "Once upon a time" with BOS: steps = tokens + prompt_tokens - 1
 
@@ -29,6 +30,34 @@ measure() {
   rm -f "$log"
 }
 
+# The compile command CMake uses for an example source, compiling to /dev/null.
+compile_command() {
+  python3 - "$build" "$1" <<'PY'
+import json, sys
+for entry in json.load(open(sys.argv[1] + "/compile_commands.json")):
+    if entry["file"].endswith("/" + sys.argv[2]):
+        print(entry["command"])
+PY
+}
+
+# One table row per compiler: "| label | compiler | wall | CPU | RSS |" for compiling `source`.
+bench_rows() {
+  local label="$1" source="$2" command compiler cmd results wall cpu rss
+  command="$(compile_command "$source")"
+  for compiler in g++ clang++; do
+    # The same flags; GCC-only warning switches are dropped for clang.
+    cmd="$compiler ${command#* }"
+    [ "$compiler" = clang++ ] && cmd="${cmd// -Wno-restrict/}"
+    cmd="${cmd/ -o * -c / -o /dev/null -c }"
+    results="$(for _ in $(seq "$runs"); do (cd "$build/examples/compile-time" && measure $cmd); done)"
+    wall="$(cut -d' ' -f1 <<< "$results" | median)"
+    cpu="$(cut -d' ' -f2 <<< "$results" | median)"
+    rss="$(cut -d' ' -f3 <<< "$results" | median)"
+    printf "| %s | %s | %.1f | %.1f | %d |\n" "$label" "$compiler $($compiler -dumpversion)" \
+      "$wall" "$cpu" "$((rss / 1024))"
+  done
+}
+
 echo "| tokens | compiler | wall s | CPU s (user+sys) | peak RSS MiB |"
 echo "|---:|---|---:|---:|---:|"
 for tokens in $tokens_list; do
@@ -36,24 +65,8 @@ for tokens in $tokens_list; do
   cmake -B "$build" -DSHOEHORN_STORY_STEPS="$steps" > /dev/null
   ninja -C "$build" examples/compile-time/baked/stories260K.hpp \
     examples/compile-time/generated/story_reference.hpp > /dev/null
-  command="$(python3 - "$build" <<'PY'
-import json, sys
-for entry in json.load(open(sys.argv[1] + "/compile_commands.json")):
-    if entry["file"].endswith("compile_time_story.cpp"):
-        print(entry["command"])
-PY
-)"
-  directory="$build/examples/compile-time"
-  for compiler in g++ clang++; do
-    # The same flags; GCC-only warning switches are dropped for clang.
-    cmd="$compiler ${command#* }"
-    [ "$compiler" = clang++ ] && cmd="${cmd// -Wno-restrict/}"
-    cmd="${cmd/ -o * -c / -o /dev/null -c }"
-    results="$(for _ in $(seq "$runs"); do (cd "$directory" && measure $cmd); done)"
-    wall="$(cut -d' ' -f1 <<< "$results" | median)"
-    cpu="$(cut -d' ' -f2 <<< "$results" | median)"
-    rss="$(cut -d' ' -f3 <<< "$results" | median)"
-    printf "| %d | %s | %.1f | %.1f | %d |\n" "$tokens" "$compiler $($compiler -dumpversion)" \
-      "$wall" "$cpu" "$((rss / 1024))"
-  done
+  bench_rows "$tokens" compile_time_story.cpp
 done
+ninja -C "$build" examples/compile-time/baked/tinystories_ngram.hpp \
+  examples/compile-time/generated/ngram_story_reference.hpp > /dev/null
+bench_rows "n-gram, 256 bytes" compile_time_ngram_story.cpp

@@ -55,5 +55,6 @@ story="build-fuzz/examples/compile-time"
 "$story/compile_time_story" | cmp - "$story/generated/story_reference.hpp.stdout"
 "$story/baked_run" -t 0 -n 120 -s 1 -i "Lily and Ben went to the" 2> /dev/null \
   | cmp - "$shared/testdata/llama2c-reference/greedy-lily.txt"
+"$story/compile_time_ngram_story" | cmp - "$story/generated/ngram_story_reference.hpp.stdout"
 
 step "all tests passed"

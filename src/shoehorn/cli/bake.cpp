@@ -1,4 +1,5 @@
-// shoehorn bake: a model and its vocabulary as a C++ header for the constexpr engine.
+// shoehorn bake: a model and its vocabulary as a C++ header for the constexpr engine, or an
+// n-gram model (told by its magic) as a header for the n-gram runtime.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <memory>
@@ -11,6 +12,8 @@
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/source.hpp"
+#include "shoehorn/ngram/model_file.hpp"
 
 namespace shoehorn::cli {
 
@@ -30,9 +33,24 @@ void write_header(const std::string& path, const std::string& text) {
   write_file(path, std::as_bytes(std::span(text.data(), text.size())));
 }
 
-void bake(const BakeFlags& o) {
+// An n-gram model has its tables and nothing else to choose.
+void bake_ngram(const BakeFlags& o, const CLI::App& cmd, BakeOptions& options) {
+  for (const char* flag : {"-z", "--quant", "--group-size", "--vocab-only"}) {
+    if (cmd.count(flag) > 0) {
+      throw CLI::ValidationError(std::string(flag) + " does not apply to an n-gram model");
+    }
+  }
+  options.model_path = o.model;
+  write_header(o.output, bake_ngram_header(ngram::read_model(FileSource(o.model)), options));
+}
+
+void bake(const BakeFlags& o, const CLI::App& cmd) {
   BakeOptions options;
   options.name = o.name.value_or(std::filesystem::path(o.output).stem().string());
+  if (!o.model.empty() && ngram::is_model_file(FileSource(o.model))) {
+    bake_ngram(o, cmd, options);
+    return;
+  }
   if (o.vocab_only) {
     options.vocab_path = *o.tokenizer;
     write_header(o.output, bake_vocab_header(read_tokenizer_bin(FileSource(*o.tokenizer)), options));
@@ -55,8 +73,8 @@ void bake(const BakeFlags& o) {
 void add_bake(CLI::App& app, Io) {
   auto options = std::make_shared<BakeFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "bake", "Write a model as a C++ header of constexpr arrays for the compile-time engine");
-  cmd->add_option("model", options->model, "Model file (llama2.c .bin); default: the bundled model");
+      "bake", "Write a model (or an n-gram model) as a C++ header of constexpr arrays for the compile-time engine");
+  cmd->add_option("model", options->model, "Model file (llama2.c .bin, or an n-gram model); default: the bundled model");
   CLI::Option* z = cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)");
   cmd->add_option("-o,--output", options->output, "Header to write")->required();
   cmd->add_option("--quant", options->quant,
@@ -71,7 +89,7 @@ void add_bake(CLI::App& app, Io) {
   cmd->add_flag("--vocab-only", options->vocab_only,
                 "Bake only the vocabulary of -z (for compile-time tokenizing)")
       ->needs(z);
-  cmd->callback([options] { bake(*options); });
+  cmd->callback([options, cmd] { bake(*options, *cmd); });
 }
 
 }  // namespace shoehorn::cli

@@ -151,17 +151,9 @@ void print_ngram(const std::string& path, const ngram::Model& m, std::ostream& o
   }
 }
 
-bool is_ngram(const ByteSource& source) {
-  std::byte magic[4]{};
-  if (source.size() < sizeof magic) return false;
-  source.read(0, magic);
-  return std::to_integer<char>(magic[0]) == 'S' && std::to_integer<char>(magic[1]) == 'H' &&
-         std::to_integer<char>(magic[2]) == 'N' && std::to_integer<char>(magic[3]) == 'G';
-}
-
 void inspect(const std::string& path, Io io) {
   const FileSource source(path);
-  if (is_ngram(source)) {
+  if (ngram::is_model_file(source)) {
     print_ngram(path, ngram::read_model(source), io.out);
     return;
   }

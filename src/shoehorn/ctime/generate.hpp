@@ -9,20 +9,12 @@
 #include <string_view>
 
 #include "shoehorn/ctime/forward.hpp"
+#include "shoehorn/ctime/text.hpp"
 #include "shoehorn/ctime/tokenizer.hpp"
 #include "shoehorn/sample/choose.hpp"
 #include "shoehorn/sample/rng.hpp"
 
 namespace shoehorn::ctime {
-
-// Text in a fixed-size array, for a constexpr result that holds only the text.
-template <std::size_t Capacity>
-struct Text {
-  std::array<char, Capacity> bytes{};
-  std::size_t size = 0;
-
-  constexpr std::string_view view() const { return {bytes.data(), size}; }
-};
 
 // Completes a prompt as `shoehorn run` does (-n steps positions, prompt included; the prompt
 // is forced, then tokens are sampled until BOS or the last position). text() is what `run`

@@ -4,32 +4,6 @@
 
 namespace shoehorn::ngram {
 
-std::uint32_t Model::record_offset(int level, std::uint32_t index) const {
-  return this->level(level).offset + index * record_size(level);
-}
-
-std::uint8_t Model::symbol(int level, std::uint32_t index) const {
-  return std::to_integer<std::uint8_t>(image[record_offset(level, index)]);
-}
-
-std::uint8_t Model::code(int level, std::uint32_t index) const {
-  return std::to_integer<std::uint8_t>(image[record_offset(level, index) + 1]);
-}
-
-std::uint32_t Model::first_child(int level, std::uint32_t index) const {
-  const std::uint32_t low = load_u16(image.data() + record_offset(level, index) + 2, ByteOrder::little);
-  std::uint32_t high = 0;
-  for (const std::uint32_t wrap : this->level(level).wraps) high += index >= wrap ? 1 : 0;
-  return (high << 16) | low;
-}
-
-ChildRange Model::children(int level, std::uint32_t index) const {
-  if (level == 0) return {0, alphabet_size()};
-  if (level == order) return {0, 0};
-  const std::uint32_t first = first_child(level, index);
-  return {first, first_child(level, index + 1) - first};
-}
-
 std::uint64_t image_bytes(const std::vector<std::uint32_t>& counts) {
   const int order = static_cast<int>(counts.size());
   std::uint64_t bytes = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <string>
 
 #include "shoehorn/io/byte_order.hpp"
@@ -27,25 +28,25 @@ std::string level_name(int k) { return "level " + std::to_string(k); }
 class Validator {
  public:
   Validator(const Model& model, std::string_view file, std::uint64_t image_base)
-      : m_(model), file_(file), base_(image_base) {}
+      : t_(model.tables()), file_(file), base_(image_base) {}
 
   void run() {
     check_root();
-    for (int k = 1; k < m_.order; ++k) check_first_children(k);
+    for (int k = 1; k < t_.order; ++k) check_first_children(k);
     check_children(0, 0);
-    for (int k = 1; k < m_.order; ++k) {
-      for (std::uint32_t i = 0; i < m_.level(k).count; ++i) check_children(k, i);
+    for (int k = 1; k < t_.order; ++k) {
+      for (std::uint32_t i = 0; i < t_.level(k).count; ++i) check_children(k, i);
     }
     check_suffix_closure();
   }
 
  private:
   [[noreturn]] void fail_record(int k, std::uint32_t i, const std::string& what) const {
-    fail_at(file_, level_name(k) + " node " + std::to_string(i), base_ + m_.record_offset(k, i), what);
+    fail_at(file_, level_name(k) + " node " + std::to_string(i), base_ + t_.record_offset(k, i), what);
   }
 
   void check_root() const {
-    const std::uint32_t n = m_.level(1).count;
+    const std::uint32_t n = t_.level(1).count;
     if (n == 0 || n > 256) {
       fail_at(file_, "level 1 count", kLevelTableOffset + 4,
               std::to_string(n) + " symbols (the alphabet needs 1 to 256)");
@@ -53,10 +54,10 @@ class Validator {
   }
 
   void check_first_children(int k) const {
-    const std::uint32_t n = m_.level(k).count;
+    const std::uint32_t n = t_.level(k).count;
     std::uint32_t previous = 0;
     for (std::uint32_t i = 0; i <= n; ++i) {
-      const std::uint32_t first = m_.first_child(k, i);
+      const std::uint32_t first = t_.first_child(k, i);
       if (i == 0 && first != 0) fail_record(k, i, "first child " + std::to_string(first) + ", expected 0");
       if (first < previous) {
         fail_record(k, i, "first child " + std::to_string(first) + " goes back from " +
@@ -64,7 +65,7 @@ class Validator {
       }
       previous = first;
     }
-    const std::uint32_t next_count = m_.level(k + 1).count;
+    const std::uint32_t next_count = t_.level(k + 1).count;
     if (previous != next_count) {
       fail_record(k, n, "sentinel says level " + std::to_string(k + 1) + " has " +
                             std::to_string(previous) + " nodes, it has " + std::to_string(next_count));
@@ -73,14 +74,14 @@ class Validator {
 
   // Children sorted by symbol, and their probabilities leave room for the escape.
   void check_children(int k, std::uint32_t i) const {
-    const ChildRange range = m_.children(k, i);
+    const ChildRange range = t_.children(k, i);
     std::uint32_t mass = 0;
     for (std::uint32_t c = 0; c < range.count; ++c) {
       const std::uint32_t child = range.start + c;
-      if (c > 0 && m_.symbol(k + 1, child) <= m_.symbol(k + 1, child - 1)) {
+      if (c > 0 && t_.symbol(k + 1, child) <= t_.symbol(k + 1, child - 1)) {
         fail_record(k + 1, child, "symbols of a context are not strictly increasing");
       }
-      mass += m_.q(k + 1, child);
+      mass += t_.q(k + 1, child);
     }
     if (mass > kMaxContextMass) {
       const std::string what = "children's probabilities sum to " + std::to_string(mass) +
@@ -92,14 +93,14 @@ class Validator {
 
   // Whether `symbol` is among the children of node (k, i).
   bool has_child(int k, std::uint32_t i, std::uint8_t symbol, std::uint32_t* found) const {
-    const ChildRange range = m_.children(k, i);
+    const ChildRange range = t_.children(k, i);
     std::uint32_t lo = range.start, hi = range.start + range.count;
     while (lo < hi) {
       const std::uint32_t mid = lo + (hi - lo) / 2;
-      if (m_.symbol(k + 1, mid) < symbol) lo = mid + 1;
+      if (t_.symbol(k + 1, mid) < symbol) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < range.start + range.count && m_.symbol(k + 1, lo) == symbol) {
+    if (lo < range.start + range.count && t_.symbol(k + 1, lo) == symbol) {
       *found = lo;
       return true;
     }
@@ -110,16 +111,16 @@ class Validator {
   // the bytes a context excludes when it escapes are all present below it.
   void check_suffix_closure() const {
     constexpr std::uint32_t kRoot = 0xFFFFFFFF;
-    std::vector<std::uint32_t> suffix(m_.level(1).count, kRoot);
-    for (int k = 1; k < m_.order; ++k) {
-      std::vector<std::uint32_t> next_suffix(m_.level(k + 1).count, kRoot);
-      for (std::uint32_t i = 0; i < m_.level(k).count; ++i) {
+    std::vector<std::uint32_t> suffix(t_.level(1).count, kRoot);
+    for (int k = 1; k < t_.order; ++k) {
+      std::vector<std::uint32_t> next_suffix(t_.level(k + 1).count, kRoot);
+      for (std::uint32_t i = 0; i < t_.level(k).count; ++i) {
         const int sk = k - 1;
         const std::uint32_t si = suffix[i] == kRoot ? 0 : suffix[i];
-        const ChildRange range = m_.children(k, i);
+        const ChildRange range = t_.children(k, i);
         for (std::uint32_t c = range.start; c < range.start + range.count; ++c) {
           std::uint32_t at = 0;
-          if (!has_child(sk, si, m_.symbol(k + 1, c), &at)) {
+          if (!has_child(sk, si, t_.symbol(k + 1, c), &at)) {
             fail_record(k + 1, c, "this n-gram's suffix is missing from the shorter context");
           }
           next_suffix[c] = at;
@@ -129,12 +130,19 @@ class Validator {
     }
   }
 
-  const Model& m_;
+  const Tables<std::byte> t_;  // of the model being read
   std::string_view file_;
   std::uint64_t base_;
 };
 
 }  // namespace
+
+bool is_model_file(const ByteSource& source) {
+  std::byte magic[4]{};
+  if (source.size() < sizeof magic) return false;
+  source.read(0, magic);
+  return std::equal(std::begin(magic), std::end(magic), std::as_bytes(std::span(kMagic)).begin());
+}
 
 std::uint32_t crc32(std::span<const std::byte> bytes) {
   static const std::array<std::uint32_t, 256> table = [] {

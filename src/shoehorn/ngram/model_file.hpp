@@ -30,6 +30,9 @@ std::vector<std::byte> write_model(const Model& model);
 // file, the field and the offset. `check_crc` is off only for fuzzing the structure checks.
 Model read_model(const ByteSource& source, bool check_crc = true);
 
+// Whether the source starts with the model file's magic, "SHNG".
+bool is_model_file(const ByteSource& source);
+
 std::uint32_t crc32(std::span<const std::byte> bytes);
 
 }  // namespace shoehorn::ngram

@@ -1,4 +1,4 @@
-; The n-gram runtime on the 6502: the same integer arithmetic as src/shoehorn/ngram/runtime.cpp,
+; The n-gram runtime on the 6502: the same integer arithmetic as src/shoehorn/ngram/generator.hpp,
 ; step for step, so the cartridge writes exactly the text `shoehorn ngram run` prints.
 ;
 ; The model's tables sit in PRG ROM from bank 0 on; a record is reached by switching its
