@@ -4,6 +4,7 @@
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
+#include "shoehorn/format/pack.hpp"
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/tensor_rows.hpp"
@@ -56,7 +57,9 @@ Model load_planned(ModelFile file, const ByteSource& source, const MemoryPlan& p
 
 Model load_model(const std::string& path) {
   const FileSource source(path);
-  return load_resident(read_model_file(source), source);
+  ModelFile file = read_model_file(source);
+  verify_checksums(file, source);
+  return load_resident(std::move(file), source);
 }
 
 Model reloaded_as(const Model& model, const Llama2cWriteOptions& options) {

@@ -1,10 +1,16 @@
 #include "shoehorn/format/planned_model.hpp"
 
 #include "shoehorn/format/load.hpp"
+#include "shoehorn/format/pack.hpp"
 
 namespace shoehorn {
 
 namespace {
+
+ModelFile verified(ModelFile file, const ByteSource& source) {
+  verify_checksums(file, source);
+  return file;
+}
 
 MemoryPlan plan_for(const ModelFile& file, PlanRequest request) {
   if (request.process_bytes == 0) request.process_bytes = host_process_bytes(file.config);
@@ -21,7 +27,7 @@ PlannedModel::PlannedModel(const std::string& path, PlannedModelOptions options)
     : file_(path),
       media_(options.media),
       plan_(plan_for(read_model_file(file_), options.request)),
-      model_(load_planned(read_model_file(file_), file_, plan_)),
+      model_(load_planned(verified(read_model_file(file_), file_), file_, plan_)),
       resident_(model_.weights) {
   const ByteSource* source = &file_;
   if (media_.read_bytes_per_s > 0) {

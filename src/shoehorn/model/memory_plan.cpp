@@ -16,9 +16,9 @@ namespace {
 
 constexpr std::uint64_t MiB = 1 << 20;
 
-// Measured: `shoehorn run` of stories260K (512 tokens) peaks at this much RSS beyond its arenas
+// Measured: `shoehorn run` of stories260K (512 tokens, as GGUF) peaks near this much RSS beyond its arenas
 // (code, libstdc++, libsentencepiece, thread stacks, metadata); see docs/TARGETS.md.
-constexpr std::uint64_t kHostBaseBytes = 6 * MiB;
+constexpr std::uint64_t kHostBaseBytes = 7 * MiB;
 // The vocabulary's strings and scores, held twice while a GGUF's metadata is read.
 constexpr std::uint64_t kHostBytesPerToken = 160;
 
