@@ -34,8 +34,8 @@ for spec in "s110 32M 256" "tl 64M 32"; do
   run "$out/$model.gguf" "$model-budget" -n "$n" --mem-budget "$budget"
   same=no; cmp -s "$out/$model-resident.txt" "$out/$model-budget.txt" && same=yes
   printf '| %s | %s | %s | %.1f MiB | %.1f MiB | %s |\n' "$model" "$budget" "$n" \
-    "$(echo "$(cat "$out/$model-resident.kib") / 1024" | bc -l)" \
-    "$(echo "$(cat "$out/$model-budget.kib") / 1024" | bc -l)" "$same"
+    "$(awk '{print $1 / 1024}' "$out/$model-resident.kib")" \
+    "$(awk '{print $1 / 1024}' "$out/$model-budget.kib")" "$same"
 done
 
 decode() { "$shoehorn" bench "$out/s110.gguf" --json --runs "$runs" --threads "$threads" "$@" 2> "$out/bench.err" |
@@ -46,7 +46,8 @@ resident="$(decode)"
 warm="$(decode --mem-budget 32M --keep-page-cache)"
 dropped="$(decode --mem-budget 32M)"
 printf '  resident %.2f | 32M warm page cache %.2f (%.0f%%) | 32M dropping the page cache %.2f (%.0f%%)\n' \
-  "$resident" "$warm" "$(echo "100 * $warm / $resident" | bc -l)" "$dropped" "$(echo "100 * $dropped / $resident" | bc -l)"
+  "$resident" "$warm" "$(awk "BEGIN {print 100 * $warm / $resident}")" \
+  "$dropped" "$(awk "BEGIN {print 100 * $dropped / $resident}")"
 echo "  page-cache copy rate (dd, warm): $(dd if="$out/s110.gguf" of=/dev/null bs=1M 2>&1 | tail -1 | sed 's/.*, //')"
 
 echo

@@ -54,7 +54,7 @@ std::vector<std::string> encodings() {
 }
 
 const std::vector<int> kPrompt = {1, 403, 407, 261, 378, 128, 300, 17, 92, 5, 260};
-constexpr int kPositions = 24;
+constexpr int kPositions = 16;
 
 // The logits the engine gives (position, logits) after each chunk of the prompt (chunks of
 // its lanes) and then at every position, feeding back argmax.
@@ -131,9 +131,8 @@ TEST(Stream, EveryEncodingStreamsBitIdenticalToResident) {
     expect_streams_like_resident(path, all.minimum_budget + all.resident_weight_bytes / 2, 4);
   }
   // Everything streamed in the smallest pieces (a row or two: thousands of reads a token).
-  for (const std::string& path : {encodings()[1], encodings()[5]}) {
-    expect_streams_like_resident(path, plan_of(path, 1ull << 40).minimum_budget, 1);
-  }
+  const std::string v2 = encodings()[1];  // int8 values and their scales: two reads a piece
+  expect_streams_like_resident(v2, plan_of(v2, 1ull << 40).minimum_budget, 1);
 }
 
 TEST(Stream, PromptChunksReadEachMatrixOncePerChunk) {

@@ -159,6 +159,18 @@ void report_stream(std::ostream& err, const PlannedModel& model, double achieved
   }
 }
 
+CLI::Option* add_target_option(CLI::App& cmd, std::string& target, const std::string& help) {
+  std::vector<std::string> names;
+  for (const Target& t : targets()) names.emplace_back(t.name);
+  return cmd.add_option("--target", target, help)->check(CLI::IsMember(names));
+}
+
+const Target& target_named(const std::string& name) {
+  const Target* target = find_target(name);
+  if (target == nullptr) fail(name, "unknown target (see shoehorn plan --help)");
+  return *target;
+}
+
 void check_peak_rss(const PlannedModel& model) {
   const std::uint64_t budget = model.plan().budget, peak = peak_rss_bytes();
   if (budget != 0 && peak > budget) {

@@ -13,6 +13,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace shoehorn::cli {
@@ -56,6 +57,10 @@ struct MemoryFlags {
 // One stderr line for a streamed run: bytes and reads per token, and with --read-speed the I/O
 // bound beside the achieved decode speed.
 void report_stream(std::ostream& err, const PlannedModel& model, double achieved_tok_s);
+
+// --target NAME, one of the target profiles (memory_plan.hpp).
+CLI::Option* add_target_option(CLI::App& cmd, std::string& target, const std::string& help);
+const Target& target_named(const std::string& name);
 
 // Fails when the process's peak RSS went over the budget (0: none).
 void check_peak_rss(const PlannedModel& model);

@@ -23,8 +23,7 @@ struct PackOptions {
 };
 
 void pack(const PackOptions& o) {
-  const Target* target = find_target(o.target);
-  if (target == nullptr) fail(o.target, "unknown target (see shoehorn pack --help)");
+  const Target& target = target_named(o.target);
   const FileSource source(o.model);
   const ModelFile file = read_model_file(source);
   verify_checksums(file, source);
@@ -33,7 +32,7 @@ void pack(const PackOptions& o) {
   else if (is_gguf(source)) vocab = gguf_vocab(read_gguf(source));
   if (vocab) vocab->truncate(file.config.vocab_size);
   FileSink sink(o.output);
-  write_pack(sink, file, source, vocab ? &*vocab : nullptr, *target);
+  write_pack(sink, file, source, vocab ? &*vocab : nullptr, target);
   sink.close();
 }
 
@@ -45,9 +44,7 @@ void add_pack(CLI::App& app, Io) {
       "pack", "Write a GGUF laid out for a target: execution order, its alignment and byte "
               "order, a CRC-32 per tensor");
   cmd->add_option("model", options->model, "Model file")->required();
-  std::vector<std::string> names;
-  for (const Target& t : targets()) names.emplace_back(t.name);
-  cmd->add_option("--target", options->target, "Target")->required()->check(CLI::IsMember(names));
+  add_target_option(*cmd, options->target, "Target")->required();
   cmd->add_option("-o,--output", options->output, "Output file")->required();
   cmd->add_option("-z", options->tokenizer, "Tokenizer to embed (default: the model's own)");
   cmd->callback([options] { pack(*options); });

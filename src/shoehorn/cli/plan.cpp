@@ -74,8 +74,7 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
 }
 
 void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
-  const Target* target = find_target(o.target);
-  if (target == nullptr) fail(o.target, "unknown target (see shoehorn plan --help)");
+  const Target* target = &target_named(o.target);
   const FileSource source(o.model);
   const ModelFile file = read_model_file(source);
 
@@ -100,10 +99,7 @@ void add_plan(CLI::App& app, Io io) {
   CLI::App* cmd = app.add_subcommand(
       "plan", "What a memory budget keeps resident and streams, bytes read per token, tok/s");
   cmd->add_option("model", options->model, "Model file")->required();
-  std::vector<std::string> names;
-  for (const Target& t : targets()) names.emplace_back(t.name);
-  cmd->add_option("--target", options->target, "Target: its memory, media speed and process size")
-      ->check(CLI::IsMember(names));
+  add_target_option(*cmd, options->target, "Target: its memory, media speed and process size");
   cmd->add_option("-n", options->positions, "Positions the run needs (default 256; 0: all)")
       ->check(CLI::Range(0, 1 << 24));
   options->memory.add_to(*cmd);
