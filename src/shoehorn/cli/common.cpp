@@ -172,11 +172,13 @@ const Target& target_named(const std::string& name) {
 }
 
 void check_peak_rss(const PlannedModel& model) {
-  const std::uint64_t budget = model.plan().budget, peak = peak_rss_bytes();
+  check_peak_rss(model.model().file.path, model.plan().budget, peak_rss_bytes());
+}
+
+void check_peak_rss(const std::string& path, std::uint64_t budget, std::uint64_t peak) {
   if (budget != 0 && peak > budget) {
-    fail(model.model().file.path, "peak RSS " + format_bytes(peak) + " went over the memory budget " +
-                                      format_bytes(budget) + " by " + std::to_string(peak - budget) +
-                                      " bytes");
+    fail(path, "peak RSS " + format_bytes(peak) + " went over the memory budget " +
+                   format_bytes(budget) + " by " + std::to_string(peak - budget) + " bytes");
   }
 }
 

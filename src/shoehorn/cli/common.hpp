@@ -64,6 +64,7 @@ const Target& target_named(const std::string& name);
 
 // Fails when the process's peak RSS went over the budget (0: none).
 void check_peak_rss(const PlannedModel& model);
+void check_peak_rss(const std::string& path, std::uint64_t budget, std::uint64_t peak);
 
 // Undoes \n, \t, \\ and \xHH escapes in a flag's value.
 std::string unescape(const std::string& text);
