@@ -19,6 +19,7 @@ struct BenchOptions {
   int threads = 0;
   BenchSettings settings;
   bool json = false;
+  MemoryFlags memory;
 };
 
 void print_table(std::ostream& out, const std::string& path, int threads, const BenchResult& r,
@@ -46,14 +47,18 @@ void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint6
 }
 
 void bench_model(const BenchOptions& o, Io io) {
-  const Model model = load_model(o.model);
+  PlannedModel planned(o.model, o.memory.options(o.settings.prompt_tokens + o.settings.decode_tokens));
+  const Model& model = planned.model();
   const int threads = thread_count(o.threads);
   ThreadPool pool(threads);
-  Transformer transformer(model, bench_positions(model.config(), o.settings), &pool);
+  Transformer transformer(model, bench_positions(model.config(), o.settings), &pool,
+                          &planned.weights(), planned.plan().lanes);
   const BenchResult result = bench(transformer, o.settings);
   const std::uint64_t peak_rss = peak_rss_bytes();
   print_table(o.json ? io.err : io.out, o.model, threads, result, peak_rss);
+  if (planned.plan().streams()) report_stream(io.err, planned, result.median_decode());
   if (o.json) print_json(io.out, threads, result, peak_rss);
+  check_peak_rss(planned);
 }
 
 }  // namespace
@@ -71,6 +76,7 @@ void add_bench(CLI::App& app, Io io) {
   cmd->add_option("--runs", options->settings.runs, "Runs; medians are reported (default 5)")
       ->check(CLI::Range(1, 1000));
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  options->memory.add_to(*cmd);
   cmd->callback([options, io] { bench_model(*options, io); });
 }
 

@@ -24,6 +24,8 @@ int main(int argc, const char* const* argv, Io io) {
   add_ngram(app, io);
   add_nes(app, io);
   add_bake(app, io);
+  add_plan(app, io);
+  add_pack(app, io);
   return run_app(app, argc, argv, io);
 }
 

@@ -49,5 +49,7 @@ void add_train(CLI::App& app, Io io);      // runs shoehorn-train, where LibTorc
 void add_ngram(CLI::App& app, Io io);
 void add_nes(CLI::App& app, Io io);
 void add_bake(CLI::App& app, Io io);
+void add_plan(CLI::App& app, Io io);
+void add_pack(CLI::App& app, Io io);
 
 }  // namespace shoehorn::cli

@@ -8,11 +8,14 @@
 #include <thread>
 #include <cstdlib>
 #include <filesystem>
+#include <cstdio>
 #include <limits>
+#include <ostream>
 
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/memory/rss.hpp"
 
 #ifndef SHOEHORN_MODELS_DIR
 #define SHOEHORN_MODELS_DIR "models"
@@ -95,6 +98,88 @@ std::uint64_t parse_size(const std::string& text) {
     throw Error("size '" + text + "' is too large");
   }
   return value * unit;
+}
+
+double parse_rate(const std::string& text) {
+  double value = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  const auto r = std::from_chars(begin, end, value);
+  if (r.ec != std::errc() || r.ptr == begin || !(value > 0)) {
+    throw Error("rate '" + text + "' is not a positive number of bytes per second");
+  }
+  const std::string suffix(r.ptr, end);
+  double unit = 1;
+  if (suffix == "K" || suffix == "k") unit = 1 << 10;
+  else if (suffix == "M" || suffix == "m") unit = 1 << 20;
+  else if (suffix == "G" || suffix == "g") unit = 1 << 30;
+  else if (!suffix.empty()) throw Error("rate '" + text + "' has an unknown suffix (use K, M or G)");
+  return value * unit;
+}
+
+void MemoryFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--mem-budget", budget,
+                 "Hard cap on the process's peak RSS (K/M/G); weights that do not fit stream "
+                 "from the file");
+  cmd.add_option("--read-speed", read_speed,
+                 "Emulate slow media: bytes per second (K/M/G), e.g. 3.6M for a 24x CD-ROM");
+  cmd.add_option("--seek-ms", seek_ms, "With --read-speed: milliseconds per seek (default 0)")
+      ->check(CLI::Range(0.0, 10000.0));
+  cmd.add_option("--chunk", chunk, "Prompt tokens per streamed pass (default 16)")
+      ->check(CLI::Range(1, 4096));
+  cmd.add_flag("--keep-page-cache", keep_page_cache,
+               "Leave streamed bytes in the page cache (default: drop them)");
+}
+
+PlannedModelOptions MemoryFlags::options(int positions) const {
+  PlannedModelOptions o;
+  o.request.budget = budget.empty() ? 0 : parse_size(budget);
+  o.request.positions = positions;
+  o.request.lanes = chunk;
+  if (!read_speed.empty()) o.media = {parse_rate(read_speed), seek_ms / 1000.0};
+  o.stream.drop_page_cache = !keep_page_cache;
+  return o;
+}
+
+void report_stream(std::ostream& err, const PlannedModel& model, double achieved_tok_s) {
+  const MemoryPlan& plan = model.plan();
+  const ModelFile& file = model.model().file;
+  char line[320];
+  std::snprintf(line, sizeof line, "streamed: %.2f MiB in %d reads per token, %.1f MiB read in all\n",
+                static_cast<double>(plan.bytes_per_token(file)) / (1 << 20), plan.reads_per_token(),
+                static_cast<double>(model.bytes_read()) / (1 << 20));
+  err << line;
+  const MediaSpeed& media = model.media();
+  if (media.read_bytes_per_s > 0) {
+    const double bound = plan.io_bound_tok_s(file, media.read_bytes_per_s, media.seek_seconds);
+    std::snprintf(line, sizeof line, "I/O bound at %.2f MiB/s: %.3f tok/s; achieved %.3f tok/s (%.1f%%)\n",
+                  media.read_bytes_per_s / (1 << 20), bound, achieved_tok_s,
+                  bound > 0 ? 100.0 * achieved_tok_s / bound : 0.0);
+    err << line;
+  }
+}
+
+CLI::Option* add_target_option(CLI::App& cmd, std::string& target, const std::string& help) {
+  std::vector<std::string> names;
+  for (const Target& t : targets()) names.emplace_back(t.name);
+  return cmd.add_option("--target", target, help)->check(CLI::IsMember(names));
+}
+
+const Target& target_named(const std::string& name) {
+  const Target* target = find_target(name);
+  if (target == nullptr) fail(name, "unknown target (see shoehorn plan --help)");
+  return *target;
+}
+
+void check_peak_rss(const PlannedModel& model) {
+  check_peak_rss(model.model().file.path, model.plan().budget, peak_rss_bytes());
+}
+
+void check_peak_rss(const std::string& path, std::uint64_t budget, std::uint64_t peak) {
+  if (budget != 0 && peak > budget) {
+    fail(path, "peak RSS " + format_bytes(peak) + " went over the memory budget " +
+                   format_bytes(budget) + " by " + std::to_string(peak - budget) + " bytes");
+  }
 }
 
 std::string unescape(const std::string& text) {

@@ -7,11 +7,13 @@
 
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
+#include "shoehorn/format/planned_model.hpp"
 #include "shoehorn/model/model.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace shoehorn::cli {
@@ -35,6 +37,34 @@ std::uint64_t parse_seed(const std::string& text);
 
 // "512", "64K", "32M", "2G" (powers of 1024) -> bytes.
 std::uint64_t parse_size(const std::string& text);
+
+// "3.6M", "150K", "1000" (bytes per second; K/M/G are powers of 1024) -> bytes per second.
+double parse_rate(const std::string& text);
+
+// --mem-budget, --read-speed, --seek-ms, --chunk, --keep-page-cache: how run, bench and eval
+// fit a model into memory and where its weights come from.
+struct MemoryFlags {
+  std::string budget;      // "": no cap
+  std::string read_speed;  // "": as fast as the file reads
+  double seek_ms = 0;
+  int chunk = 16;
+  bool keep_page_cache = false;
+
+  void add_to(CLI::App& cmd);
+  PlannedModelOptions options(int positions) const;
+};
+
+// One stderr line for a streamed run: bytes and reads per token, and with --read-speed the I/O
+// bound beside the achieved decode speed.
+void report_stream(std::ostream& err, const PlannedModel& model, double achieved_tok_s);
+
+// --target NAME, one of the target profiles (memory_plan.hpp).
+CLI::Option* add_target_option(CLI::App& cmd, std::string& target, const std::string& help);
+const Target& target_named(const std::string& name);
+
+// Fails when the process's peak RSS went over the budget (0: none).
+void check_peak_rss(const PlannedModel& model);
+void check_peak_rss(const std::string& path, std::uint64_t budget, std::uint64_t peak);
 
 // Undoes \n, \t, \\ and \xHH escapes in a flag's value.
 std::string unescape(const std::string& text);

@@ -22,18 +22,20 @@ struct EvalOptions {
   std::optional<std::string> tokenizer;
   std::string data;
   bool json = false;
+  MemoryFlags memory;
 };
 
 void eval(const EvalOptions& o, Io io) {
   const std::string path = o.model.empty() ? default_model_path() : o.model;
-  const Model model = load_model(path);
+  PlannedModel planned(path, o.memory.options(0));
+  const Model& model = planned.model();
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   const std::vector<std::byte> bytes = read_all(FileSource(o.data), kMaxDataBytes);
   const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
 
   const auto start = std::chrono::steady_clock::now();
-  Transformer transformer(model, model.config().seq_len);
+  Transformer transformer(model, model.config().seq_len, nullptr, &planned.weights());
   const EvalResult r = evaluate(transformer, tokens, tokenizer.vocab().bos_id());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -57,6 +59,7 @@ void eval(const EvalOptions& o, Io io) {
                   static_cast<unsigned long long>(r.windows), seconds);
     io.out << line;
   }
+  check_peak_rss(planned);
 }
 
 }  // namespace
@@ -69,6 +72,7 @@ void add_eval(CLI::App& app, Io io) {
   cmd->add_option("-z", options->tokenizer, "Tokenizer (default: the model's own, or tokenizer.bin)");
   cmd->add_option("--data", options->data, "Text file to score")->required();
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  options->memory.add_to(*cmd);
   cmd->callback([options, io] { eval(*options, io); });
 }
 

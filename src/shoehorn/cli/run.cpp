@@ -28,14 +28,16 @@ struct RunOptions {
   std::string mode = "generate";
   std::optional<std::string> system;
   int threads = 0;
+  MemoryFlags memory;
 };
 
-void report(std::ostream& err, const GenerationStats& stats) {
-  char line[160];
+void report(std::ostream& err, const GenerationStats& stats, const PlannedModel& model) {
+  char line[320];
   std::snprintf(line, sizeof line, "achieved tok/s: %f (%d positions, %d prompt tokens), peak RSS %.1f MiB\n",
                 stats.tokens_per_second(), stats.positions, stats.prompt_tokens,
                 static_cast<double>(peak_rss_bytes()) / (1 << 20));
   err << line;
+  if (model.plan().streams()) report_stream(err, model, stats.tokens_per_second());
 }
 
 void run(const RunOptions& o, Io io) {
@@ -49,14 +51,14 @@ void run(const RunOptions& o, Io io) {
   if (o.model.empty() && !std::filesystem::exists(path)) {
     fail(path, "no bundled default model in this build: pass a MODEL file");
   }
-  const Model model = load_model(path);
-  int steps = o.steps < 0 ? 0 : o.steps;
-  if (steps == 0 || steps > model.config().seq_len) steps = model.config().seq_len;
+  PlannedModel planned(path, o.memory.options(o.steps < 0 ? 0 : o.steps));
+  const Model& model = planned.model();
+  const int steps = planned.plan().positions;
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
   ThreadPool pool(thread_count(o.threads));
-  Transformer transformer(model, steps, &pool);
+  Transformer transformer(model, steps, &pool, &planned.weights(), planned.plan().lanes);
 
   GenerationStats stats;
   if (o.mode == "generate") {
@@ -64,7 +66,8 @@ void run(const RunOptions& o, Io io) {
   } else {
     stats = chat(transformer, tokenizer, sampler, {o.prompt, o.system}, steps, io.in, io.out);
   }
-  report(io.err, stats);
+  report(io.err, stats, planned);
+  check_peak_rss(planned);
 }
 
 }  // namespace
@@ -85,6 +88,7 @@ void add_run(CLI::App& app, Io io) {
       ->check(CLI::IsMember({"generate", "chat"}));
   cmd->add_option("-y", options->system, "System prompt in chat mode");
   add_threads_option(*cmd, options->threads);
+  options->memory.add_to(*cmd);
   cmd->callback([options, io] { run(*options, io); });
 }
 

@@ -1,4 +1,5 @@
 #include "shoehorn/format/gguf_llama.hpp"
+#include "shoehorn/format/pack.hpp"
 
 #include <limits>
 #include <map>
@@ -144,7 +145,7 @@ std::unordered_map<std::string, TensorInfo> expected_tensors(const Config& c) {
   return expected;
 }
 
-std::vector<std::uint64_t> gguf_dims(const TensorInfo& t) {
+std::vector<std::uint64_t> dims_of(const TensorInfo& t) {
   if (!is_matrix(t.role)) return {static_cast<std::uint64_t>(t.cols)};
   return {static_cast<std::uint64_t>(t.cols), static_cast<std::uint64_t>(t.rows)};
 }
@@ -166,9 +167,9 @@ TensorInfo read_tensor(const GgufFile& file, const GgufTensorInfo& g, TensorInfo
   const std::string field = "tensor '" + g.name + "'";
   std::vector<std::uint64_t> dims = g.dims;
   while (dims.size() > 1 && dims.back() == 1) dims.pop_back();  // [64, 1] is [64]
-  if (dims != gguf_dims(t)) {
+  if (dims != dims_of(t)) {
     fail_at(file.path, field, g.info_offset,
-            "shape " + dims_text(g.dims) + " but the config needs " + dims_text(gguf_dims(t)));
+            "shape " + dims_text(g.dims) + " but the config needs " + dims_text(dims_of(t)));
   }
   const std::optional<WeightType> type = computable_type(g.type);
   if (!type || (!is_matrix(t.role) && *type != WeightType::f32)) {
@@ -200,6 +201,8 @@ std::string format_name(const GgufFile& file, const std::vector<TensorInfo>& ten
 
 }  // namespace
 
+std::vector<std::uint64_t> gguf_dims(const TensorInfo& t) { return dims_of(t); }
+
 ModelFile llama_model_file(const GgufFile& file) {
   const Keys keys(file);
   ModelFile out;
@@ -226,6 +229,15 @@ ModelFile llama_model_file(const GgufFile& file) {
                 " missing)");
   }
   out.format = format_name(file, out.tensors);
+  if (const GgufKeyValue* sums = file.find(kPackChecksumsKey)) {
+    const GgufArray* array = std::get_if<GgufArray>(&sums->value.v);
+    const std::vector<std::uint32_t>* values = array != nullptr ? array->as<std::uint32_t>() : nullptr;
+    if (values == nullptr || values->size() != out.tensors.size()) {
+      fail_at(file.path, kPackChecksumsKey, sums->offset,
+              "must be an array of one uint32 per tensor (" + std::to_string(out.tensors.size()) + ")");
+    }
+    out.checksums = *values;
+  }
   return out;
 }
 
@@ -352,6 +364,8 @@ std::uint32_t file_type(QuantType quant) {
   return 0;
 }
 
+}  // namespace
+
 std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
                                          const GgufWriteOptions& o) {
   const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
@@ -396,7 +410,6 @@ std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
   return m;
 }
 
-}  // namespace
 
 void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifier,
                       const Vocab* vocab, const GgufWriteOptions& options,
@@ -404,7 +417,7 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
   const std::vector<TensorInfo> tensors = execution_order(config, shared_classifier);
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : tensors) {
-    table.push_back({t.name, gguf_dims(t),
+    table.push_back({t.name, dims_of(t),
                      static_cast<std::uint32_t>(stored_type(t, options.quant, shared_classifier))});
   }
   GgufWriter writer(sink, options.byte_order, llama_metadata(config, vocab, options),

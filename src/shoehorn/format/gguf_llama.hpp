@@ -47,6 +47,12 @@ QuantType stored_type(const TensorInfo& tensor, QuantType requested, bool shared
 
 // Fills one tensor's values (row-major, rows x cols). Writers call it once per tensor, in
 // execution_order(), so a generator can stream a model larger than memory allows twice.
+// The metadata write_llama_gguf writes: general.*, llama.*, and tokenizer.ggml.* when vocab.
+std::vector<GgufKeyValue> llama_metadata(const Config& config, const Vocab* vocab,
+                                         const GgufWriteOptions& options);
+// A tensor's GGUF dims (ne[0], the row length, first).
+std::vector<std::uint64_t> gguf_dims(const TensorInfo& tensor);
+
 using TensorValues = std::function<void(const TensorInfo& tensor, std::span<float> values)>;
 
 // Writes a llama GGUF: metadata, the vocabulary when given (cut to the model's vocabulary

@@ -6,6 +6,7 @@
 
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/io/source.hpp"
+#include "shoehorn/model/memory_plan.hpp"
 #include "shoehorn/model/model.hpp"
 
 namespace shoehorn {
@@ -15,6 +16,10 @@ ModelFile read_model_file(const ByteSource& source);
 
 // Decodes every tensor of file into host-order arrays in one arena sized up front.
 Model load_resident(ModelFile file, const ByteSource& source);
+
+// Decodes only the tensors the plan keeps resident; the others (shape and type, no data) are
+// for a StreamedWeights to read while the model runs.
+Model load_planned(ModelFile file, const ByteSource& source, const MemoryPlan& plan);
 
 Model load_model(const std::string& path);
 

@@ -51,8 +51,11 @@ BenchResult bench(Transformer& transformer, const BenchSettings& settings) {
   for (int run = 0; run < settings.runs; ++run) {
     const auto start = Clock::now();
     std::span<float> logits;
-    for (int pos = 0; pos < result.prompt_tokens; ++pos) {
-      logits = transformer.forward(prompt[static_cast<std::size_t>(pos)], pos);
+    for (int pos = 0; pos < result.prompt_tokens; pos += transformer.lanes()) {
+      const int count = std::min(transformer.lanes(), result.prompt_tokens - pos);
+      logits = transformer.forward_chunk(
+          std::span<const int>(prompt).subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(count)),
+          pos);
     }
     const auto prefill_end = Clock::now();
     for (int pos = result.prompt_tokens; pos < positions; ++pos) {

@@ -1,5 +1,6 @@
 #include "shoehorn/generate/generate.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <istream>
 #include <ostream>
@@ -61,10 +62,22 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
   stats.prompt_tokens = static_cast<int>(prompt_tokens.size());
   RunClock clock;
 
+  // The prompt runs in chunks of the transformer's lanes (a streamed matrix is read once per
+  // chunk); only the last position of a chunk needs its logits.
+  const int forced = std::min(static_cast<int>(prompt_tokens.size()), steps);
+  const int lanes = transformer.lanes();
   int token = prompt_tokens[0];
   int pos = 0;
+  std::span<float> logits;
   while (pos < steps) {
-    const std::span<float> logits = transformer.forward(token, pos);
+    if (pos >= forced) {
+      logits = transformer.forward(token, pos);
+    } else if (pos % lanes == 0) {
+      const std::span<const int> chunk(prompt_tokens);
+      logits = transformer.forward_chunk(
+          chunk.subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(std::min(lanes, forced - pos))),
+          pos);
+    }
     const int next = pos + 1 < static_cast<int>(prompt_tokens.size())
                          ? prompt_tokens[static_cast<std::size_t>(pos) + 1]
                          : sampler.sample(logits);

@@ -13,6 +13,14 @@
 
 namespace shoehorn {
 
+namespace {
+
+std::int64_t modified_ns(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
 FileSource::FileSource(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) fail(path_, std::string("cannot open: ") + std::strerror(errno));
@@ -23,6 +31,21 @@ FileSource::FileSource(std::string path) : path_(std::move(path)) {
     fail(path_, "not a regular file");
   }
   size_ = static_cast<std::uint64_t>(st.st_size);
+  modified_ns_ = modified_ns(st);
+}
+
+void FileSource::check_unchanged() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) fail(path_, std::string("cannot stat: ") + std::strerror(errno));
+  if (static_cast<std::uint64_t>(st.st_size) != size_) {
+    fail(path_, "the file changed size from " + std::to_string(size_) + " to " +
+                    std::to_string(st.st_size) + " bytes while it was being read");
+  }
+  if (modified_ns(st) != modified_ns_) fail(path_, "the file was written to while it was being read");
+}
+
+void FileSource::drop_cached(std::uint64_t offset, std::uint64_t bytes) const {
+  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
 }
 
 FileSource::~FileSource() {

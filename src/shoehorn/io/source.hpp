@@ -20,6 +20,11 @@ class ByteSource {
   virtual std::uint64_t size() const = 0;
   // Reads exactly dst.size() bytes at offset, or throws Error (never a short read).
   virtual void read(std::uint64_t offset, std::span<std::byte> dst) const = 0;
+  // Throws Error when the bytes may no longer be those first read (a file truncated or written
+  // to since it was opened). Sources that cannot change do nothing.
+  virtual void check_unchanged() const {}
+  // The caller will not read these bytes again soon: a file drops them from the page cache.
+  virtual void drop_cached(std::uint64_t /*offset*/, std::uint64_t /*bytes*/) const {}
 };
 
 class FileSource final : public ByteSource {
@@ -33,12 +38,15 @@ class FileSource final : public ByteSource {
   const std::string& name() const override { return path_; }
   std::uint64_t size() const override { return size_; }
   void read(std::uint64_t offset, std::span<std::byte> dst) const override;
+  void check_unchanged() const override;
+  void drop_cached(std::uint64_t offset, std::uint64_t bytes) const override;
   int fd() const { return fd_; }
 
  private:
   std::string path_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
+  std::int64_t modified_ns_ = 0;  // when it was last written, as it was opened
 };
 
 class MemorySource final : public ByteSource {

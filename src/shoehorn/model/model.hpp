@@ -21,6 +21,7 @@ struct ModelFile {
   Config config;
   bool shared_classifier = true;
   std::vector<TensorInfo> tensors;  // in file order
+  std::vector<std::uint32_t> checksums;  // CRC-32 of each tensor's bytes (a pack), or none
 };
 
 struct Model {

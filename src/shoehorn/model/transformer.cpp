@@ -44,52 +44,75 @@ constexpr std::int64_t kParallelMatvecWork = 1 << 15;
 
 }  // namespace
 
-Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool)
-    : model_(model), max_positions_(max_positions), pool_(pool) {
+TransformerBytes Transformer::bytes(const Config& c, int max_positions, int lanes) {
+  const std::size_t dim = c.dim, hidden = c.hidden_dim, n = static_cast<std::size_t>(lanes);
+  const std::size_t positions = max_positions, half_head = c.head_size() / 2;
+  const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * c.kv_dim();
+  ArenaPlan activations;
+  for (int i = 0; i < 5; ++i) activations.add<float>(n * dim);  // x, xb, xb2, q, xq scales
+  for (int i = 0; i < 3; ++i) activations.add<float>(n * hidden);  // hb, hb2, hq scales
+  activations.add<float>(static_cast<std::size_t>(c.n_heads) * positions);  // att
+  activations.add<float>(c.vocab_size);                                     // logits
+  activations.add<float>(half_head);                                        // rope freq
+  activations.add<float>(n * half_head);                                    // rope cos
+  activations.add<float>(n * half_head);                                    // rope sin
+  activations.add<std::int8_t>(n * dim);
+  activations.add<std::int8_t>(n * hidden);
+  activations.add<BlockQ8_0>(n * (dim / kBlockValues));
+  activations.add<BlockQ8_0>(n * (hidden / kBlockValues));
+  ArenaPlan kv;
+  kv.add<float>(cache);
+  kv.add<float>(cache);
+  return {activations.bytes(), kv.bytes()};
+}
+
+Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool,
+                         WeightSource* weights, int lanes)
+    : model_(model),
+      max_positions_(max_positions),
+      pool_(pool),
+      resident_(model.weights),
+      weights_(weights != nullptr ? weights : &resident_),
+      lanes_(lanes) {
   const Config& c = model.config();
   if (max_positions < 1 || max_positions > c.seq_len) {
     throw Error("positions " + std::to_string(max_positions) + " outside 1.." +
                 std::to_string(c.seq_len));
   }
+  if (lanes < 1) throw Error("lanes " + std::to_string(lanes) + " must be at least 1");
   const std::size_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
   const std::size_t positions = max_positions, half_head = c.head_size() / 2;
+  const std::size_t n = static_cast<std::size_t>(lanes);
   const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * kv_dim;
+  arena_ = Arena(bytes(c, max_positions, lanes).total());
 
-  ArenaPlan plan;
-  for (int i = 0; i < 5; ++i) plan.add<float>(dim);  // x, xb, xb2, q, xq scales (upper bound)
-  plan.add<float>(hidden);                            // hb
-  plan.add<float>(hidden);                            // hb2
-  plan.add<float>(hidden);                            // hq scales (upper bound)
-  plan.add<float>(static_cast<std::size_t>(c.n_heads) * positions);  // att
-  plan.add<float>(c.vocab_size);                                     // logits
-  plan.add<float>(cache);
-  plan.add<float>(cache);
-  for (int i = 0; i < 3; ++i) plan.add<float>(half_head);  // rope freq, cos, sin
-  plan.add<std::int8_t>(dim);
-  plan.add<std::int8_t>(hidden);
-  plan.add<BlockQ8_0>(dim / kBlockValues);
-  plan.add<BlockQ8_0>(hidden / kBlockValues);
-  arena_ = Arena(plan.bytes());
-
-  x_ = arena_.allocate<float>(dim);
-  xb_ = arena_.allocate<float>(dim);
-  xb2_ = arena_.allocate<float>(dim);
-  q_ = arena_.allocate<float>(dim);
-  const std::span<float> xq_scales = arena_.allocate<float>(dim);
-  hb_ = arena_.allocate<float>(hidden);
-  hb2_ = arena_.allocate<float>(hidden);
-  const std::span<float> hq_scales = arena_.allocate<float>(hidden);
+  x_ = arena_.allocate<float>(n * dim);
+  xb_ = arena_.allocate<float>(n * dim);
+  xb2_ = arena_.allocate<float>(n * dim);
+  q_ = arena_.allocate<float>(n * dim);
+  const std::span<float> xq_scales = arena_.allocate<float>(n * dim);
+  hb_ = arena_.allocate<float>(n * hidden);
+  hb2_ = arena_.allocate<float>(n * hidden);
+  const std::span<float> hq_scales = arena_.allocate<float>(n * hidden);
   att_ = arena_.allocate<float>(static_cast<std::size_t>(c.n_heads) * positions);
   logits_ = arena_.allocate<float>(c.vocab_size);
+  rope_freq_ = arena_.allocate<float>(half_head);
+  rope_cos_ = arena_.allocate<float>(n * half_head);
+  rope_sin_ = arena_.allocate<float>(n * half_head);
+  const std::span<std::int8_t> xq = arena_.allocate<std::int8_t>(n * dim);
+  const std::span<std::int8_t> hq = arena_.allocate<std::int8_t>(n * hidden);
+  const std::span<BlockQ8_0> xblocks = arena_.allocate<BlockQ8_0>(n * (dim / kBlockValues));
+  const std::span<BlockQ8_0> hblocks = arena_.allocate<BlockQ8_0>(n * (hidden / kBlockValues));
   key_cache_ = arena_.allocate<float>(cache);
   value_cache_ = arena_.allocate<float>(cache);
-  rope_freq_ = arena_.allocate<float>(half_head);
-  rope_cos_ = arena_.allocate<float>(half_head);
-  rope_sin_ = arena_.allocate<float>(half_head);
-  xq_ = {arena_.allocate<std::int8_t>(dim), xq_scales,
-         arena_.allocate<BlockQ8_0>(dim / kBlockValues)};
-  hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
-         arena_.allocate<BlockQ8_0>(hidden / kBlockValues)};
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t xb = dim / kBlockValues, hbk = hidden / kBlockValues;
+    xq_.push_back({xq.subspan(i * dim, dim), xq_scales.subspan(i * dim, dim),
+                   xblocks.subspan(i * xb, xb)});
+    hq_.push_back({hq.subspan(i * hidden, hidden), hq_scales.subspan(i * hidden, hidden),
+                   hblocks.subspan(i * hbk, hbk)});
+  }
+  in_.resize(n);
 
   kernels::rope_frequencies(rope_freq_, c.rope_theta, c.head_size());
 }
@@ -110,12 +133,12 @@ void Transformer::matvec(std::span<float> out, const Matrix& w, const MatvecInpu
   pool_->run(tasks, rows);
 }
 
-void Transformer::attend_head(int layer, int pos, int h) {
+void Transformer::attend_head(int layer, int pos, int lane, int h) {
   const Config& c = config();
   const int head_size = c.head_size(), kv_dim = c.kv_dim(), kv_mul = c.kv_mul();
   const std::size_t loff = static_cast<std::size_t>(layer) * max_positions_ * kv_dim;
   const float scale = std::sqrt(static_cast<float>(head_size));
-  const float* q = q_.data() + static_cast<std::size_t>(h) * head_size;
+  const float* q = rows(q_, c.dim)[lane].data() + static_cast<std::size_t>(h) * head_size;
   const std::span<float> att = att_.subspan(static_cast<std::size_t>(h) * max_positions_,
                                             static_cast<std::size_t>(pos) + 1);
   const std::size_t head_off = static_cast<std::size_t>(h / kv_mul) * head_size;
@@ -127,7 +150,7 @@ void Transformer::attend_head(int layer, int pos, int h) {
     att[t] = score;
   }
   kernels::softmax(att);
-  float* xb = xb_.data() + static_cast<std::size_t>(h) * head_size;
+  float* xb = rows(xb_, c.dim)[lane].data() + static_cast<std::size_t>(h) * head_size;
   std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
   for (int t = 0; t <= pos; ++t) {
     const float* v = value_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
@@ -137,9 +160,9 @@ void Transformer::attend_head(int layer, int pos, int h) {
 }
 
 // Heads are independent: each reads its own query and writes its own scores and output.
-void Transformer::attention(int layer, int pos) {
+void Transformer::attention(int layer, int pos, int lane) {
   const Config& c = config();
-  auto head = [&](int h) { attend_head(layer, pos, h); };
+  auto head = [&](int h) { attend_head(layer, pos, lane, h); };
   const std::int64_t work = static_cast<std::int64_t>(pos + 1) * c.dim * 2;
   if (pool_ == nullptr || work < kParallelMatvecWork) {
     for (int h = 0; h < c.n_heads; ++h) head(h);
@@ -148,60 +171,111 @@ void Transformer::attention(int layer, int pos) {
   }
 }
 
+void Transformer::project(TensorRole role, int layer, LaneRows out, int lanes) {
+  for (;;) {
+    const WeightPiece piece = weights_->next(role, layer);
+    const std::size_t first = static_cast<std::size_t>(piece.first_row);
+    const std::size_t count = static_cast<std::size_t>(piece.matrix.rows);
+    for (int lane = 0; lane < lanes; ++lane) {
+      matvec(out[lane].subspan(first, count), piece.matrix, in_[static_cast<std::size_t>(lane)]);
+    }
+    weights_->done();
+    if (piece.last) return;
+  }
+}
+
 std::span<float> Transformer::forward(int token, int pos) {
+  return forward_chunk(std::span<const int>(&token, 1), pos);
+}
+
+std::span<float> Transformer::forward_chunk(std::span<const int> tokens, int pos) {
   const Config& c = config();
   const Weights& w = model_.weights;
+  const int lanes = static_cast<int>(tokens.size());
+  if (lanes < 1 || lanes > lanes_ || pos < 0 || pos + lanes > max_positions_) {
+    throw Error("forward_chunk: " + std::to_string(lanes) + " tokens at position " +
+                std::to_string(pos) + " do not fit " + std::to_string(lanes_) + " lanes and " +
+                std::to_string(max_positions_) + " positions");
+  }
+  const LaneRows x = rows(x_, c.dim), cos = rows(rope_cos_, c.head_size() / 2),
+                 sin = rows(rope_sin_, c.head_size() / 2);
+
+  for (int lane = 0; lane < lanes; ++lane) {
+    const EmbeddingRow row = weights_->embedding(tokens[static_cast<std::size_t>(lane)]);
+    kernels::embedding_row(x[lane], row.table, row.row);
+    // The rotation angles depend only on the position: computed once for all layers.
+    kernels::rope_angles(rope_freq_, pos + lane, cos[lane], sin[lane]);
+  }
+
+  for (int l = 0; l < c.n_layers; ++l) layer(l, pos, lanes);
+
+  // Only the last token's logits are wanted.
+  const std::span<float> last = x[lanes - 1];
+  kernels::rmsnorm(last, last, w.final_norm, c.norm_eps);
+  in_[0] = prepare_input({&w.classifier}, last, xq_[0]);
+  project(TensorRole::classifier, -1, {logits_.data(), 0, logits_.size()}, 1);
+  return logits_;
+}
+
+void Transformer::layer(int l, int pos, int lanes) {
+  const Config& c = config();
+  const LayerWeights& lw = model_.weights.layers[static_cast<std::size_t>(l)];
   const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
-  const std::span<float> x = x_;
+  const std::size_t loff = static_cast<std::size_t>(l) * max_positions_ * kv_dim;
+  const LaneRows x = rows(x_, dim), xb = rows(xb_, dim), xb2 = rows(xb2_, dim),
+                 q = rows(q_, dim), hb = rows(hb_, c.hidden_dim), hb2 = rows(hb2_, c.hidden_dim),
+                 cos = rows(rope_cos_, head_size / 2), sin = rows(rope_sin_, head_size / 2);
+  const std::size_t here = loff + static_cast<std::size_t>(pos) * kv_dim;
+  const LaneRows k{key_cache_.data() + here, static_cast<std::size_t>(kv_dim),
+                   static_cast<std::size_t>(kv_dim)};
+  const LaneRows v{value_cache_.data() + here, static_cast<std::size_t>(kv_dim),
+                   static_cast<std::size_t>(kv_dim)};
+  auto inputs = [&](std::initializer_list<const Matrix*> readers, LaneRows from,
+                    const std::vector<InputScratch>& scratch) {
+    for (int lane = 0; lane < lanes; ++lane) {
+      const std::size_t i = static_cast<std::size_t>(lane);
+      in_[i] = prepare_input(readers, from[lane], scratch[i]);
+    }
+  };
 
-  kernels::embedding_row(x, w.token_embedding, token);
+  for (int lane = 0; lane < lanes; ++lane) {
+    kernels::rmsnorm(xb[lane], x[lane], lw.attn_norm, c.norm_eps);
+  }
+  inputs({&lw.wq, &lw.wk, &lw.wv}, xb, xq_);
+  project(TensorRole::wq, l, q, lanes);
+  project(TensorRole::wk, l, k, lanes);
+  project(TensorRole::wv, l, v, lanes);
 
-  // The rotation angles depend only on the position: compute them once for all layers.
-  kernels::rope_angles(rope_freq_, pos, rope_cos_, rope_sin_);
-
-  for (int l = 0; l < c.n_layers; ++l) {
-    const LayerWeights& lw = w.layers[l];
-    const std::size_t loff = static_cast<std::size_t>(l) * max_positions_ * kv_dim;
-    const std::span<float> k = key_cache_.subspan(loff + static_cast<std::size_t>(pos) * kv_dim,
-                                                  kv_dim);
-    const std::span<float> v =
-        value_cache_.subspan(loff + static_cast<std::size_t>(pos) * kv_dim, kv_dim);
-
-    kernels::rmsnorm(xb_, x, lw.attn_norm, c.norm_eps);
-    const MatvecInput attn_in = prepare_input({&lw.wq, &lw.wk, &lw.wv}, xb_, xq_);
-    matvec(q_, lw.wq, attn_in);
-    matvec(k, lw.wk, attn_in);
-    matvec(v, lw.wv, attn_in);
-
+  for (int lane = 0; lane < lanes; ++lane) {
     for (int i = 0; i < dim; i += 2) {
       const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
-      const float fcr = rope_cos_[pair], fci = rope_sin_[pair];
+      const float fcr = cos[lane][pair], fci = sin[lane][pair];
       const int rotations = i < kv_dim ? 2 : 1;  // q always, k only within kv_dim
       for (int r = 0; r < rotations; ++r) {
-        float* vec = r == 0 ? q_.data() : k.data();
+        float* vec = r == 0 ? q[lane].data() : k[lane].data();
         const float v0 = vec[i], v1 = vec[i + 1];
         vec[i] = v0 * fcr - v1 * fci;
         vec[i + 1] = v0 * fci + v1 * fcr;
       }
     }
-
-    attention(l, pos);
-
-    matvec(xb2_, lw.wo, prepare_input({&lw.wo}, xb_, xq_));
-    for (int i = 0; i < dim; ++i) x[i] += xb2_[i];
-
-    kernels::rmsnorm(xb_, x, lw.ffn_norm, c.norm_eps);
-    const MatvecInput ffn_in = prepare_input({&lw.w1, &lw.w3}, xb_, xq_);
-    matvec(hb_, lw.w1, ffn_in);
-    matvec(hb2_, lw.w3, ffn_in);
-    kernels::swiglu(hb_, hb2_);
-    matvec(xb_, lw.w2, prepare_input({&lw.w2}, hb_, hq_));
-    for (int i = 0; i < dim; ++i) x[i] += xb_[i];
+    attention(l, pos + lane, lane);
   }
 
-  kernels::rmsnorm(x, x, w.final_norm, c.norm_eps);
-  matvec(logits_, w.classifier, prepare_input({&w.classifier}, x, xq_));
-  return logits_;
+  inputs({&lw.wo}, xb, xq_);
+  project(TensorRole::wo, l, xb2, lanes);
+  for (int lane = 0; lane < lanes; ++lane) {
+    for (int i = 0; i < dim; ++i) x[lane][i] += xb2[lane][i];
+    kernels::rmsnorm(xb[lane], x[lane], lw.ffn_norm, c.norm_eps);
+  }
+  inputs({&lw.w1, &lw.w3}, xb, xq_);
+  project(TensorRole::w1, l, hb, lanes);
+  project(TensorRole::w3, l, hb2, lanes);
+  for (int lane = 0; lane < lanes; ++lane) kernels::swiglu(hb[lane], hb2[lane]);
+  inputs({&lw.w2}, hb, hq_);
+  project(TensorRole::w2, l, xb, lanes);
+  for (int lane = 0; lane < lanes; ++lane) {
+    for (int i = 0; i < dim; ++i) x[lane][i] += xb[lane][i];
+  }
 }
 
 }  // namespace shoehorn

@@ -48,6 +48,12 @@ struct Matrix {
   const BlockQ4_0* q4_0 = nullptr;      // rows * cols / 32 (q4_0)
 };
 
+// False for a matrix whose rows are not in memory (they stream).
+inline bool has_data(const Matrix& m) {
+  return m.f32 != nullptr || m.q != nullptr || m.f16 != nullptr || m.q8_0 != nullptr ||
+         m.q4_0 != nullptr;
+}
+
 struct LayerWeights {
   std::span<const float> attn_norm;
   Matrix wq, wk, wv, wo;

@@ -1,0 +1,131 @@
+#include "shoehorn/format/pack.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "shoehorn/format/gguf.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
+#include "shoehorn/io/crc32.hpp"
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/model/tensor_rows.hpp"
+#include "shoehorn/model/weight_source.hpp"
+
+namespace shoehorn {
+
+namespace {
+
+constexpr std::size_t kChunkBytes = 64 << 10;  // verifying reads through this, not the tensor
+
+const TensorInfo& find(const ModelFile& file, TensorRole role, int layer) {
+  for (const TensorInfo& t : file.tensors) {
+    if (t.role == role && t.layer == layer) return t;
+  }
+  fail(file.path, "no tensor " + tensor_name(role, layer));
+}
+
+// Swaps the multi-byte fields of a tensor's bytes between the byte orders: every float, every
+// half, the f16 scale at the start of each block.
+void swap_fields(WeightType type, std::span<std::byte> bytes) {
+  std::size_t field = 2, stride = 2;
+  switch (type) {
+    case WeightType::f32: field = stride = 4; break;
+    case WeightType::f16: break;
+    case WeightType::q8_0: stride = sizeof(BlockQ8_0); break;
+    case WeightType::q4_0: stride = sizeof(BlockQ4_0); break;
+    case WeightType::q8_group: throw Error("internal error: int8 groups in a pack");
+  }
+  for (std::size_t at = 0; at + field <= bytes.size(); at += stride) {
+    std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                 bytes.begin() + static_cast<std::ptrdiff_t>(at + field));
+  }
+}
+
+// A tensor's bytes as the target stores them.
+std::vector<std::byte> target_bytes(const TensorInfo& t, const ModelFile& file,
+                                    const ByteSource& source, ByteOrder order) {
+  std::vector<std::byte> bytes(static_cast<std::size_t>(t.bytes));
+  source.read(t.offset, bytes);
+  if (order != file.byte_order) swap_fields(t.type, bytes);
+  return bytes;
+}
+
+std::string hex(std::uint32_t v) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08x", v);
+  return text;
+}
+
+}  // namespace
+
+std::vector<TensorInfo> pack_order(const ModelFile& file) {
+  const int layers = file.config.n_layers;
+  std::vector<TensorInfo> order = {find(file, TensorRole::token_embedding, -1)};
+  for (const TensorRole norm : {TensorRole::attn_norm, TensorRole::ffn_norm}) {
+    for (int l = 0; l < layers; ++l) order.push_back(find(file, norm, l));
+  }
+  order.push_back(find(file, TensorRole::final_norm, -1));
+  for (int l = 0; l < layers; ++l) {
+    for (const TensorRole role : kLayerMatrixOrder) order.push_back(find(file, role, l));
+  }
+  if (!file.shared_classifier) order.push_back(find(file, TensorRole::classifier, -1));
+  return order;
+}
+
+void write_pack(ByteSink& sink, const ModelFile& file, const ByteSource& source, const Vocab* vocab,
+                const Target& target) {
+  for (const TensorInfo& t : file.tensors) {
+    if (t.type == WeightType::q8_group) {
+      fail(file.path, "llama2.c int8 groups have no GGUF type: convert the model to GGUF "
+                      "(shoehorn convert --quant q8_0) and pack that");
+    }
+  }
+  const std::vector<TensorInfo> order = pack_order(file);
+  std::vector<std::uint32_t> checksums;
+  std::vector<GgufWriter::Tensor> table;
+  for (const TensorInfo& t : order) {
+    checksums.push_back(crc32(target_bytes(t, file, source, target.byte_order)));
+    table.push_back({t.name, gguf_dims(t), static_cast<std::uint32_t>(*quant_type(t.type))});
+  }
+  GgufWriteOptions options;
+  options.quant = *quant_type(find(file, TensorRole::wq, 0).type);
+  options.byte_order = target.byte_order;
+  options.alignment = target.alignment;
+  std::vector<GgufKeyValue> metadata = llama_metadata(file.config, vocab, options);
+  metadata.push_back(make_entry(kPackTargetKey, std::string(target.name)));
+  metadata.push_back(make_entry(kPackChecksumsKey, make_array(std::move(checksums))));
+
+  GgufWriter writer(sink, target.byte_order, metadata, std::move(table));
+  for (const TensorInfo& t : order) writer.write_tensor(target_bytes(t, file, source, target.byte_order));
+  writer.finish();
+}
+
+std::vector<std::uint32_t> tensor_checksums(const ModelFile& file, const ByteSource& source) {
+  std::vector<std::byte> chunk(kChunkBytes);
+  std::vector<std::uint32_t> sums;
+  for (const TensorInfo& t : file.tensors) {
+    std::uint32_t crc = 0;
+    for (std::uint64_t done = 0; done < t.bytes;) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, t.bytes - done));
+      source.read(t.offset + done, std::span(chunk).first(n));
+      crc = crc32(std::span(chunk).first(n), crc);
+      done += n;
+    }
+    sums.push_back(crc);
+  }
+  return sums;
+}
+
+void verify_checksums(const ModelFile& file, const ByteSource& source) {
+  if (file.checksums.empty()) return;
+  const std::vector<std::uint32_t> sums = tensor_checksums(file, source);
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    if (sums[i] != file.checksums[i]) {
+      const TensorInfo& t = file.tensors[i];
+      fail_at(file.path, "tensor '" + t.name + "'", t.offset,
+              "its bytes have CRC-32 " + hex(sums[i]) + " but " + kPackChecksumsKey + " says " +
+                  hex(file.checksums[i]) + " (the pack is damaged)");
+    }
+  }
+}
+
+}  // namespace shoehorn

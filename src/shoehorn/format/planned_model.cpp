@@ -1,0 +1,39 @@
+#include "shoehorn/format/planned_model.hpp"
+
+#include "shoehorn/format/load.hpp"
+#include "shoehorn/format/pack.hpp"
+
+namespace shoehorn {
+
+namespace {
+
+ModelFile verified(ModelFile file, const ByteSource& source) {
+  verify_checksums(file, source);
+  return file;
+}
+
+MemoryPlan plan_for(const ModelFile& file, PlanRequest request) {
+  if (request.process_bytes == 0) request.process_bytes = host_process_bytes(file.config);
+  // 0 (or more than the model holds): the model's whole context, as llama2.c's -n 0.
+  if (request.positions <= 0 || request.positions > file.config.seq_len) {
+    request.positions = file.config.seq_len;
+  }
+  return plan_memory(file, request);
+}
+
+}  // namespace
+
+PlannedModel::PlannedModel(const std::string& path, PlannedModelOptions options)
+    : file_(path),
+      media_(options.media),
+      plan_(plan_for(read_model_file(file_), options.request)),
+      model_(load_planned(verified(read_model_file(file_), file_), file_, plan_)),
+      resident_(model_.weights) {
+  const ByteSource* source = &file_;
+  if (media_.read_bytes_per_s > 0) {
+    source = &throttled_.emplace(file_, media_.read_bytes_per_s, media_.seek_seconds);
+  }
+  if (plan_.streams()) stream_ = std::make_unique<StreamedWeights>(model_, *source, plan_, options.stream);
+}
+
+}  // namespace shoehorn

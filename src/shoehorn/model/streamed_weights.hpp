@@ -1,0 +1,76 @@
+// Weight streaming: the matrices the plan did not keep resident are read from the file, a piece
+// of rows at a time, into two buffers of the plan's size. A prefetch thread reads the next piece
+// (in the forward pass's order, which repeats every pass) while the forward pass computes with
+// the current one, so reading overlaps compute; nothing is allocated after construction.
+//
+// Faults never become wrong tokens: a read error, a file that shrank or was written to since it
+// was opened, surface as an Error from next() on the forward pass's thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "shoehorn/io/source.hpp"
+#include "shoehorn/memory/arena.hpp"
+#include "shoehorn/model/memory_plan.hpp"
+#include "shoehorn/model/weight_source.hpp"
+
+namespace shoehorn {
+
+struct StreamOptions {
+  // Tell the kernel to drop what was read from its page cache (the budget does not count on
+  // it); off to measure with a warm cache.
+  bool drop_page_cache = true;
+};
+
+class StreamedWeights final : public WeightSource {
+ public:
+  // model holds the resident tensors (load_planned); source is the model's file. Both, and
+  // plan, must outlive this.
+  StreamedWeights(const Model& model, const ByteSource& source, const MemoryPlan& plan,
+                  StreamOptions options = {});
+  ~StreamedWeights() override;
+  StreamedWeights(const StreamedWeights&) = delete;
+  StreamedWeights& operator=(const StreamedWeights&) = delete;
+
+  WeightPiece next(TensorRole role, int layer) override;
+  void done() override;
+  EmbeddingRow embedding(int token) override;
+
+  std::size_t buffer_bytes() const { return arena_.capacity(); }
+  // Bytes read from the file so far (pieces and embedding rows).
+  std::uint64_t bytes_read() const;
+
+ private:
+  struct Slot {
+    std::span<std::byte> buffer;
+    Matrix matrix;
+    std::size_t step = 0;
+    bool full = false;
+    std::exception_ptr error;
+  };
+  void prefetch();
+  void fill(Slot& slot, std::size_t step);
+
+  const Model& model_;
+  const ByteSource& source_;
+  const MemoryPlan& plan_;
+  StreamOptions options_;
+  Arena arena_;
+  std::span<std::byte> row_buffer_;
+  std::vector<Slot> slots_;
+  std::size_t consumed_ = 0;  // streamed pieces the forward pass is done with
+  bool holding_ = false;      // the forward pass holds the current slot
+
+  mutable std::mutex mutex_;
+  std::condition_variable filled_, emptied_;
+  bool stopping_ = false;
+  std::uint64_t bytes_read_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace shoehorn

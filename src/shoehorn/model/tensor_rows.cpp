@@ -1,0 +1,92 @@
+#include "shoehorn/model/tensor_rows.hpp"
+
+#include <bit>
+#include <new>
+
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/memory/arena.hpp"
+
+namespace shoehorn {
+
+namespace {
+
+// Begins the lifetime of count T at `at` without writing them (the read fills them in).
+template <class T>
+std::span<T> start_array(std::byte* at, std::size_t count) {
+  T* first = reinterpret_cast<T*>(at);
+  for (std::size_t i = 0; i < count; ++i) ::new (static_cast<void*>(first + i)) T;
+  return {first, count};
+}
+
+// Reads count T at offset into buffer and puts their multi-byte fields in host order.
+template <class T>
+std::span<T> read_array(const ByteSource& source, std::uint64_t offset, std::size_t count,
+                        ByteOrder order, std::byte* at) {
+  const std::span<T> values = start_array<T>(at, count);
+  source.read(offset, std::as_writable_bytes(values));
+  if constexpr (std::is_same_v<T, float>) {
+    if (order != native_byte_order()) {
+      for (float& v : values) v = std::bit_cast<float>(byteswap32(std::bit_cast<std::uint32_t>(v)));
+    }
+  } else if constexpr (!std::is_same_v<T, std::int8_t>) {
+    swap_to(order, values);
+  }
+  return values;
+}
+
+std::uint64_t q8_group_scale_bytes(const TensorInfo& t, int rows) {
+  return static_cast<std::uint64_t>(rows) * t.cols / t.group_size * 4;
+}
+
+}  // namespace
+
+std::uint64_t row_bytes(const TensorInfo& t, int rows) {
+  return stored_bytes(t.type, static_cast<std::uint64_t>(rows) * t.cols, t.group_size);
+}
+
+std::size_t rows_buffer_bytes(const TensorInfo& t, int rows) {
+  if (t.type != WeightType::q8_group) return static_cast<std::size_t>(row_bytes(t, rows));
+  const std::size_t q = static_cast<std::size_t>(rows) * t.cols;
+  return align_up(q, kArenaAlignment) + static_cast<std::size_t>(q8_group_scale_bytes(t, rows));
+}
+
+Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
+                 ByteOrder order, std::span<std::byte> buffer) {
+  if (first < 0 || count < 0 || first + count > t.rows ||
+      buffer.size() < rows_buffer_bytes(t, count)) {
+    throw Error("internal error: rows " + std::to_string(first) + "+" + std::to_string(count) +
+                " of " + t.name + " do not fit its " + std::to_string(t.rows) +
+                " rows or the buffer");
+  }
+  Matrix m;
+  m.type = t.type;
+  m.rows = count;
+  m.cols = t.cols;
+  m.group_size = t.group_size;
+  const std::size_t values = static_cast<std::size_t>(count) * t.cols;
+  const std::uint64_t offset = t.offset + row_bytes(t, first);
+  std::byte* at = buffer.data();
+  switch (t.type) {
+    case WeightType::f32: m.f32 = read_array<float>(source, offset, values, order, at).data(); break;
+    case WeightType::q8_group: {
+      const std::uint64_t first_value = static_cast<std::uint64_t>(first) * t.cols;
+      m.q = read_array<std::int8_t>(source, t.offset + first_value, values, order, at).data();
+      const std::uint64_t scales_at = t.offset + t.count() + q8_group_scale_bytes(t, first);
+      m.scales = read_array<float>(source, scales_at, values / t.group_size, order,
+                                   at + align_up(values, kArenaAlignment)).data();
+      break;
+    }
+    case WeightType::f16:
+      m.f16 = read_array<std::uint16_t>(source, offset, values, order, at).data();
+      break;
+    case WeightType::q8_0:
+      m.q8_0 = read_array<BlockQ8_0>(source, offset, values / kBlockValues, order, at).data();
+      break;
+    case WeightType::q4_0:
+      m.q4_0 = read_array<BlockQ4_0>(source, offset, values / kBlockValues, order, at).data();
+      break;
+  }
+  return m;
+}
+
+}  // namespace shoehorn

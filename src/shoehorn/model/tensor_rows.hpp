@@ -1,0 +1,27 @@
+// Reading rows of a tensor from its file into host-order arrays: the whole tensor when a model
+// is loaded, a piece of rows at a time when weights stream.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "shoehorn/io/byte_order.hpp"
+#include "shoehorn/io/source.hpp"
+#include "shoehorn/model/weights.hpp"
+
+namespace shoehorn {
+
+// Bytes that `rows` rows of t take in file order (both parts of a llama2.c Q8 tensor).
+std::uint64_t row_bytes(const TensorInfo& t, int rows);
+
+// Bytes a buffer needs for `rows` rows of t: the file's bytes, with a llama2.c Q8 tensor's scales
+// starting on the next kArenaAlignment boundary.
+std::size_t rows_buffer_bytes(const TensorInfo& t, int rows);
+
+// Reads rows [first, first + count) of t (stored in `order`) into buffer (aligned to
+// kArenaAlignment, at least rows_buffer_bytes(t, count) long) and returns them as a Matrix of
+// count rows whose arrays live in buffer. A norm is one row (m.f32).
+Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
+                 ByteOrder order, std::span<std::byte> buffer);
+
+}  // namespace shoehorn

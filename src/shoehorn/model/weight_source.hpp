@@ -1,0 +1,57 @@
+// Where the forward pass gets its matrices: views into the model's arena (resident), or pieces
+// of rows read from the file into a few reusable buffers while the previous piece computes
+// (streamed). The forward pass asks for each matrix when it needs it, so its math does not
+// know which.
+#pragma once
+
+#include <array>
+
+#include "shoehorn/model/model.hpp"
+
+namespace shoehorn {
+
+// The order in which the forward pass asks for a layer's matrices.
+inline constexpr std::array<TensorRole, 7> kLayerMatrixOrder = {
+    TensorRole::wq, TensorRole::wk, TensorRole::wv, TensorRole::wo,
+    TensorRole::w1, TensorRole::w3, TensorRole::w2};
+
+// Rows [first_row, first_row + matrix.rows) of a matrix.
+struct WeightPiece {
+  Matrix matrix;
+  int first_row = 0;
+  bool last = true;  // the matrix's final piece
+};
+
+// One row of the token embedding table (row `row` of `table`).
+struct EmbeddingRow {
+  Matrix table;
+  int row = 0;
+};
+
+class WeightSource {
+ public:
+  virtual ~WeightSource() = default;
+  // The next piece of (role, layer), which must be the matrix the pass needs next (layer -1
+  // for the classifier); valid until done().
+  virtual WeightPiece next(TensorRole role, int layer) = 0;
+  // The piece from next() is no longer needed.
+  virtual void done() = 0;
+  // The token's embedding row, valid until the next call.
+  virtual EmbeddingRow embedding(int token) = 0;
+};
+
+// Every matrix whole, from a loaded model.
+class ResidentWeights final : public WeightSource {
+ public:
+  explicit ResidentWeights(const Weights& weights) : weights_(weights) {}
+  WeightPiece next(TensorRole role, int layer) override {
+    return {tensor_of(weights_, role, layer), 0, true};
+  }
+  void done() override {}
+  EmbeddingRow embedding(int token) override { return {weights_.token_embedding, token}; }
+
+ private:
+  const Weights& weights_;
+};
+
+}  // namespace shoehorn
