@@ -209,7 +209,9 @@ TEST(Stream, RunWithABudgetPrintsTheSameText) {
   EXPECT_NE(streamed.err.find("streamed: "), std::string::npos) << streamed.err;
   const bool over = streamed.err.find("went over the memory budget 7.3 MiB") != std::string::npos;
   EXPECT_EQ(streamed.status, over ? 1 : 0) << streamed.err;
-  if (over) EXPECT_GT(peak_rss_bytes(), 7500u * 1024);
+  if (over) {
+    EXPECT_GT(peak_rss_bytes(), 7500u * 1024);
+  }
 }
 
 TEST(Stream, PeakRssOverTheBudgetIsAnError) {
