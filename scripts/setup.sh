@@ -3,12 +3,10 @@
 # builds shoehorn (Release) and runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared="${SHOEHORN_SHARED:-$(pwd)/../shared}"
 
 scripts/deps.sh
 cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build
 
-# Until the project ships a model it trained, generate with the shared reference model.
-build/shoehorn run "$shared/models/stories260K.bin" -z "$shared/models/tok512.bin" \
-  -t 0.8 -p 0.9 -s 42 -n 256 -i "Once upon a time"
+# The bundled model (models/shoehorn-default.gguf, its tokenizer inside): no MODEL, no -z.
+build/shoehorn run -i "Once upon a time" -t 0.8 -p 0.9 -s 42 -n 256

@@ -250,6 +250,19 @@ std::string greedy_lily(const std::string& path) {
 
 // Written by shoehorn, run by shoehorn; llama.cpp (llama-simple, February 2025) gives the same
 // greedy text for each of these files (see tests/data/gguf/README.md).
+TEST(Gguf, VocabularyOnlyFileInBothByteOrders) {
+  const Vocab tok512 = read_tokenizer_bin(FileSource(shared_path("models/tok512.bin")));
+  for (const ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
+    VectorSink sink;
+    write_vocab_gguf(sink, tok512, order);
+    const GgufFile file = read_gguf(MemorySource("vocab.gguf", sink.bytes()));
+    EXPECT_TRUE(file.tensors.empty());
+    const std::optional<Vocab> vocab = gguf_vocab(file);
+    ASSERT_TRUE(vocab.has_value());
+    expect_gguf_vocab_is(*vocab, tok512);
+  }
+}
+
 TEST(GgufModel, EveryBlockFormatAndByteOrderGivesLlamaCppsText) {
   const std::string llama2c = read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt"));
   const std::string q4_0 = read_text(data_path("gguf/llamacpp-q4_0-greedy-lily.txt"));

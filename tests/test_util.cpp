@@ -118,4 +118,17 @@ std::vector<HardCase> llama2_hard_cases() {
   return cases;
 }
 
+void expect_gguf_vocab_is(const Vocab& from_gguf, const Vocab& from_bin) {
+  ASSERT_EQ(from_gguf.size(), from_bin.size());
+  EXPECT_EQ(from_gguf.piece(from_gguf.bos_id()), "<s>");
+  EXPECT_EQ(from_gguf.piece(from_gguf.eos_id()), "</s>");
+  for (int id = 0; id < from_bin.size(); ++id) {
+    if (id != from_bin.bos_id() && id != from_bin.eos_id()) {
+      EXPECT_EQ(from_gguf.piece(id), from_bin.piece(id)) << id;
+    }
+    EXPECT_EQ(from_gguf.score(id), from_bin.score(id)) << id;
+    EXPECT_EQ(from_gguf.type(id), from_bin.type(id)) << id;
+  }
+}
+
 }  // namespace shoehorn::test

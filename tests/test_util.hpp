@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "shoehorn/cli/cli.hpp"
+#include "shoehorn/tokenizer/vocab.hpp"
 
 namespace shoehorn::test {
 
@@ -41,6 +42,11 @@ std::string join_ids(const std::vector<int>& ids);
 
 // An error message is one line that starts with the file and names an offset.
 void expect_located(const std::string& message, const std::string& file);
+
+// A vocabulary read from GGUF (tokenizer.ggml.*) is the tokenizer.bin one: the same pieces,
+// scores and types, except that GGUF spells BOS and EOS as SentencePiece does ("<s>", "</s>")
+// where llama2.c's tokenizer.bin wraps them in newlines.
+void expect_gguf_vocab_is(const Vocab& from_gguf, const Vocab& from_bin);
 
 // Splits a line at tabs.
 std::vector<std::string> split_tabs(const std::string& line);

@@ -5,6 +5,8 @@
 
 #include <fstream>
 
+#include "shoehorn/format/gguf.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/tokenizer/spm_trainer.hpp"
@@ -81,6 +83,23 @@ TEST(TokenizerTrain, CliWritesBothFiles) {
   sentencepiece::SentencePieceProcessor model;
   ASSERT_TRUE(model.Load(scratch_path("cli-tok.model")).ok());
   EXPECT_EQ(model.GetPieceSize(), 600);
+}
+
+TEST(TokenizerTrain, CliWritesTheVocabularyAsGgufMetadata) {
+  const std::string bin = scratch_path("cli-gguf-tok.bin"), gguf = scratch_path("cli-gguf-tok.gguf");
+  const CliResult r =
+      run_cli({"tokenizer", "train", training_sample(), "--vocab", "600", "-o", bin, "--gguf", gguf});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::optional<Vocab> inside = gguf_vocab(read_gguf(FileSource(gguf)));
+  ASSERT_TRUE(inside.has_value());
+  EXPECT_EQ(inside->size(), 600);
+  expect_gguf_vocab_is(*inside, read_tokenizer_bin(FileSource(bin)));
+  const std::string text = "Once upon a time, Zo\xc3\xab found 42 shells.";
+  const CliResult from_bin = run_cli({"tokenize", "-z", bin, "--bos", text});
+  const CliResult from_gguf = run_cli({"tokenize", "-z", gguf, "--bos", text});
+  ASSERT_EQ(from_gguf.status, 0) << from_gguf.err;
+  EXPECT_EQ(from_gguf.out, from_bin.out);
+  EXPECT_EQ(from_bin.out.substr(0, 2), "1 ");
 }
 
 TEST(TokenizerTrain, BadCorporaGiveLocatedErrors) {

@@ -11,7 +11,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
+#include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/transformer.hpp"
@@ -188,7 +190,9 @@ TEST(Train, SameSeedSameWeights) {
   EXPECT_EQ(first.log.train_loss.size(), 12u);
   EXPECT_EQ(first.log.evals.size(), 4u);  // steps 0, 4, 8, 12
   EXPECT_EQ(first.model_path, (fs::path(a) / "model.bin").string());
-  for (const char* file : {"model.bin", "checkpoint.bin", "train.tokens", "valid.tokens", "loss.png"}) {
+  EXPECT_EQ(first.gguf_path, (fs::path(a) / "model.gguf").string());
+  for (const char* file : {"model.bin", "model.gguf", "checkpoint.bin", "train.tokens",
+                           "valid.tokens", "loss.png"}) {
     EXPECT_EQ(file_bytes(a, file), file_bytes(b, file)) << file;
   }
   EXPECT_EQ(first.log.train_loss, second.log.train_loss);
@@ -259,6 +263,31 @@ TEST(Train, ExportedModelRunsWithItsTokenizer) {
   EXPECT_EQ(model.config().n_kv_heads, 2);
   EXPECT_EQ(model.weights.layers[0].wq.f32[0], model.weights.layers[1].wq.f32[0]);  // shared block
   EXPECT_EQ(file_bytes(dir, "tokenizer.bin"), read_bytes(shared_path("models/tok512.bin")));
+}
+
+TEST(Train, GgufExportIsTheBinWithItsTokenizerInside) {
+  const std::string dir = fresh_dir("export-gguf");
+  (void)train_tiny(dir);
+  const Model bin = load_model((fs::path(dir) / "model.bin").string());
+  const Model gguf = load_model((fs::path(dir) / "model.gguf").string());
+  EXPECT_EQ(gguf.file.format, "GGUF v3 (llama, F32)");
+  const std::vector<int> tokens = random_tokens(16, 512, 3);
+  const std::vector<float> from_bin = engine_logits(bin, tokens);
+  EXPECT_EQ(engine_logits(gguf, tokens), from_bin);  // F32 both: bit for bit
+  EXPECT_GT(max_abs(from_bin), 0.1f);
+
+  const std::optional<Vocab> inside = gguf_vocab(read_gguf(FileSource((fs::path(dir) / "model.gguf").string())));
+  ASSERT_TRUE(inside.has_value());
+  expect_gguf_vocab_is(*inside, read_tokenizer_bin(FileSource(shared_path("models/tok512.bin"))));
+}
+
+TEST(Train, GgufHoldsWhatLlama2cCannot) {
+  const std::string dir = fresh_dir("export-theta");
+  const TrainOutcome outcome = train_tiny(dir, false, 0, "rope_theta = 500000\n");
+  EXPECT_EQ(outcome.model_path, "");
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "model.bin"));
+  const Model gguf = load_model(outcome.gguf_path);
+  EXPECT_EQ(gguf.config().rope_theta, 500000.0f);
 }
 
 // Cross-entropy of the held-out targets that evaluation scores, under token frequencies of the

@@ -74,7 +74,7 @@ void add_bake(CLI::App& app, Io) {
   auto options = std::make_shared<BakeFlags>();
   CLI::App* cmd = app.add_subcommand(
       "bake", "Write a model (or an n-gram model) as a C++ header of constexpr arrays for the compile-time engine");
-  cmd->add_option("model", options->model, "Model file (llama2.c .bin, or an n-gram model); default: the bundled model");
+  cmd->add_option("model", options->model, "Model file (llama2.c .bin, GGUF, or an n-gram model); default: the bundled model");
   CLI::Option* z = cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)");
   cmd->add_option("-o,--output", options->output, "Header to write")->required();
   cmd->add_option("--quant", options->quant,

@@ -24,7 +24,7 @@
 namespace shoehorn::cli {
 
 std::string default_model_path() {
-  return std::string(SHOEHORN_MODELS_DIR) + "/shoehorn-default.bin";
+  return std::string(SHOEHORN_MODELS_DIR) + "/shoehorn-default.gguf";
 }
 
 Vocab read_vocab_file(const std::string& path) {

@@ -76,7 +76,7 @@ void add_run(CLI::App& app, Io io) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Generate text (llama2.c's run, same flags)");
   cmd->add_option("model", options->model,
-                  "Model file (llama2.c .bin); default: the bundled model");
+                  "Model file (llama2.c .bin or GGUF); default: the bundled model");
   cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)");
   cmd->add_option("-t", options->temperature, "Temperature, 0 = greedy (default 1.0)");
   cmd->add_option("-p", options->topp, "Top-p in nucleus sampling, 1 = off (default 0.9)");

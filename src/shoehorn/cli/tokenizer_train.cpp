@@ -1,5 +1,6 @@
 // shoehorn tokenizer train: a SentencePiece BPE vocabulary from text, written as llama2.c's
-// tokenizer.bin plus the SentencePiece model it came from.
+// tokenizer.bin plus the SentencePiece model it came from, and on request the same vocabulary as
+// GGUF tokenizer metadata (a vocabulary-only GGUF).
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -7,7 +8,9 @@
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
+#include "shoehorn/io/sink.hpp"
 #include "shoehorn/tokenizer/spm_trainer.hpp"
 
 namespace shoehorn::cli {
@@ -17,6 +20,7 @@ namespace {
 struct TrainOptions {
   std::vector<std::string> corpora;
   std::string output;
+  std::string gguf_output;
   int threads = 0;
   TokenizerTrainSettings settings;
 };
@@ -35,6 +39,12 @@ void train(const TrainOptions& o, Io io) {
   write_file(model_path, std::as_bytes(std::span(trained.spm_model)));
   io.err << "wrote " << o.output << " (" << trained.vocab.size() << " tokens) and "
          << model_path << '\n';
+  if (!o.gguf_output.empty()) {
+    FileSink sink(o.gguf_output);
+    write_vocab_gguf(sink, trained.vocab);
+    sink.close();
+    io.err << "wrote " << o.gguf_output << " (GGUF tokenizer metadata)\n";
+  }
 }
 
 }  // namespace
@@ -51,6 +61,8 @@ void add_tokenizer(CLI::App& app, Io io) {
   cmd->add_option("-o,--output", options->output,
                   "tokenizer.bin to write (the SentencePiece model goes beside it as .model)")
       ->required();
+  cmd->add_option("--gguf", options->gguf_output,
+                  "Also write the vocabulary as a GGUF of tokenizer.ggml.* keys (no tensors)");
   cmd->add_option("--max-sentences", options->settings.max_sentences,
                   "Train on a seeded sample of this many lines (default 0: all)");
   add_threads_option(*cmd, options->threads);

@@ -15,7 +15,7 @@ int train_main(int argc, const char* const* argv, Io io) {
   TrainOptions options;
   app.add_option("config", config, "Config file: model, data and optimization")->required();
   app.add_option("-o,--output", options.out_dir,
-                 "Directory for tokens, checkpoint, model.bin, tokenizer.bin and loss.png")
+                 "Directory for tokens, checkpoint, model.gguf, model.bin, tokenizer.bin and loss.png")
       ->required();
   app.add_flag("--resume", options.resume,
                "Continue from the directory's checkpoint.bin (same settings)");

@@ -364,6 +364,28 @@ std::uint32_t file_type(QuantType quant) {
   return 0;
 }
 
+// The tokenizer.ggml.* keys for the first `count` tokens of vocab.
+void append_tokenizer_metadata(std::vector<GgufKeyValue>& m, const Vocab& vocab, int count) {
+  const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<std::int32_t> types;
+  for (int id = 0; id < count; ++id) {
+    tokens.push_back(to_gguf_piece(vocab.piece(id)));
+    scores.push_back(vocab.score(id));
+    types.push_back(static_cast<std::int32_t>(vocab.type(id)));
+  }
+  m.push_back(make_entry("tokenizer.ggml.model", std::string("llama")));
+  m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::move(tokens))));
+  m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
+  m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::move(types))));
+  m.push_back(make_entry("tokenizer.ggml.bos_token_id", u32(vocab.bos_id())));
+  m.push_back(make_entry("tokenizer.ggml.eos_token_id", u32(vocab.eos_id())));
+  m.push_back(make_entry("tokenizer.ggml.unknown_token_id", u32(vocab.unk_id())));
+  m.push_back(make_entry("tokenizer.ggml.add_bos_token", true));
+  m.push_back(make_entry("tokenizer.ggml.add_eos_token", false));
+}
+
 }  // namespace
 
 std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
@@ -385,28 +407,11 @@ std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
   m.push_back(make_entry("llama.attention.layer_norm_rms_epsilon", c.norm_eps));
   m.push_back(make_entry("llama.rope.freq_base", c.rope_theta));
   if (vocab == nullptr) return m;
-
   if (vocab->size() < c.vocab_size) {
     throw Error("the tokenizer holds " + std::to_string(vocab->size()) +
                 " tokens but the model has a vocabulary of " + std::to_string(c.vocab_size));
   }
-  std::vector<std::string> tokens;
-  std::vector<float> scores;
-  std::vector<std::int32_t> types;
-  for (int id = 0; id < c.vocab_size; ++id) {
-    tokens.push_back(to_gguf_piece(vocab->piece(id)));
-    scores.push_back(vocab->score(id));
-    types.push_back(static_cast<std::int32_t>(vocab->type(id)));
-  }
-  m.push_back(make_entry("tokenizer.ggml.model", std::string("llama")));
-  m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::move(tokens))));
-  m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
-  m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::move(types))));
-  m.push_back(make_entry("tokenizer.ggml.bos_token_id", u32(vocab->bos_id())));
-  m.push_back(make_entry("tokenizer.ggml.eos_token_id", u32(vocab->eos_id())));
-  m.push_back(make_entry("tokenizer.ggml.unknown_token_id", u32(vocab->unk_id())));
-  m.push_back(make_entry("tokenizer.ggml.add_bos_token", true));
-  m.push_back(make_entry("tokenizer.ggml.add_eos_token", false));
+  append_tokenizer_metadata(m, *vocab, c.vocab_size);
   return m;
 }
 
@@ -438,6 +443,14 @@ void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
                    [&](const TensorInfo& t, std::span<float> values) {
                      dequantize_into(tensor_of(model.weights, t.role, t.layer), values);
                    });
+}
+
+void write_vocab_gguf(ByteSink& sink, const Vocab& vocab, ByteOrder byte_order) {
+  std::vector<GgufKeyValue> metadata;
+  metadata.push_back(make_entry("general.architecture", std::string("llama")));
+  metadata.push_back(make_entry("general.name", std::string("shoehorn tokenizer")));
+  append_tokenizer_metadata(metadata, vocab, vocab.size());
+  GgufWriter(sink, byte_order, metadata, {}).finish();
 }
 
 }  // namespace shoehorn

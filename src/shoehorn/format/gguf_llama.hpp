@@ -63,4 +63,8 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
 void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
                       const GgufWriteOptions& options);
 
+// A vocabulary-only GGUF (as llama.cpp's ggml-vocab-*.gguf): the tokenizer.ggml.* keys and no
+// tensors. gguf_vocab() and `-z` read it.
+void write_vocab_gguf(ByteSink& sink, const Vocab& vocab, ByteOrder byte_order = ByteOrder::little);
+
 }  // namespace shoehorn

@@ -12,9 +12,11 @@
 #include <ostream>
 #include <thread>
 
+#include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/sink.hpp"
 #include "shoehorn/sample/rng.hpp"
 #include "shoehorn/train/png_file.hpp"
 #include "shoehorn/train/token_shard.hpp"
@@ -26,8 +28,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+struct ExportedPaths {
+  std::string llama2c, gguf;  // llama2c "" when that format cannot hold the model
+};
+
 struct RunPaths {
-  std::string train_tokens, valid_tokens, checkpoint, model, tokenizer, loss_png;
+  std::string train_tokens, valid_tokens, checkpoint, model, gguf, tokenizer, loss_png;
 
   explicit RunPaths(const std::string& dir) {
     const fs::path d(dir);
@@ -35,6 +41,7 @@ struct RunPaths {
     valid_tokens = (d / "valid.tokens").string();
     checkpoint = (d / "checkpoint.bin").string();
     model = (d / "model.bin").string();
+    gguf = (d / "model.gguf").string();
     tokenizer = (d / "tokenizer.bin").string();
     loss_png = (d / "loss.png").string();
   }
@@ -326,16 +333,22 @@ Start restore_checkpoint(const TrainConfig& c, const RunPaths& paths, TorchLlama
 
 // model.bin (llama2.c v0, little-endian) and tokenizer.bin beside it, so that
 // `shoehorn run OUT/model.bin` finds both. A GGUF writer is one more call here.
-std::string export_model(const TrainConfig& c, const RunPaths& paths, const TorchLlama& model,
-                         const std::vector<std::byte>& tokenizer_bytes, ProgressBar& bar) {
+// model.gguf (F32, the run's tokenizer inside: runs without -z) always; model.bin (llama2.c)
+// where that format can hold the model.
+ExportedPaths export_model(const TrainConfig& c, const RunPaths& paths, const TorchLlama& model,
+                           const std::vector<std::byte>& tokenizer_bytes, ProgressBar& bar) {
   write_file(paths.tokenizer, tokenizer_bytes);
-  if (const std::string why = llama2c_limitation(c); !why.empty()) {
-    bar.message("model.bin not written: " + why + "; checkpoint.bin holds the weights");
-    return {};
-  }
   const Model trained = trained_model(c, model.arrays(), paths.model);
+  const Vocab vocab = read_tokenizer_bin(MemorySource(c.tokenizer, tokenizer_bytes));
+  FileSink gguf(paths.gguf);
+  write_llama_gguf(gguf, trained, &vocab, GgufWriteOptions{});
+  gguf.close();
+  if (const std::string why = llama2c_limitation(c); !why.empty()) {
+    bar.message("model.bin not written: " + why + "; model.gguf holds the model");
+    return {{}, paths.gguf};
+  }
   write_file(paths.model, write_llama2c(trained, {Llama2cVersion::v0, ByteOrder::little, 64}));
-  return paths.model;
+  return {paths.model, paths.gguf};
 }
 
 // glibc returns every block over 32 MiB to the kernel when it is freed, so a step whose
@@ -392,16 +405,19 @@ TrainOutcome run_training(const TrainConfig& c, const TrainOptions& o, std::ostr
   }
   done = std::max(done, last);
 
-  TrainOutcome outcome{done, log, {}};
+  TrainOutcome outcome{done, log, {}, {}};
   if (done < c.steps) {
     save_checkpoint(c, paths, model, adam, sampler, log, done);
     bar.message("stopped after step " + std::to_string(done) + "; continue with --resume");
     return outcome;
   }
-  outcome.model_path = export_model(c, paths, model, tokenizer_bytes, bar);
+  const ExportedPaths exported = export_model(c, paths, model, tokenizer_bytes, bar);
+  outcome.model_path = exported.llama2c;
+  outcome.gguf_path = exported.gguf;
   write_png(paths.loss_png, plot_loss(log, c.steps));
-  bar.message("wrote " + (outcome.model_path.empty() ? std::string() : outcome.model_path + ", ") +
-              paths.tokenizer + ", " + paths.loss_png + " and " + paths.checkpoint);
+  bar.message("wrote " + (exported.llama2c.empty() ? std::string() : exported.llama2c + ", ") +
+              exported.gguf + ", " + paths.tokenizer + ", " + paths.loss_png + " and " +
+              paths.checkpoint);
   return outcome;
 }
 

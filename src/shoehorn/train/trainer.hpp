@@ -5,6 +5,7 @@
 //   train.tokens, valid.tokens   the tokenized corpus (token_shard.hpp), held-out split apart
 //   checkpoint.bin               weights, AdamW moments, sampler state, loss log (checkpoint.hpp)
 //   model.bin, tokenizer.bin     the trained model as a llama2.c checkpoint, and its vocabulary
+//   model.gguf                   the trained model as an F32 GGUF with the vocabulary inside
 //   loss.png                     the loss curve
 #pragma once
 
@@ -29,6 +30,7 @@ struct TrainOutcome {
   int steps_done = 0;
   LossLog log;
   std::string model_path;  // "" when the run stopped early or llama2.c cannot hold the model
+  std::string gguf_path;   // "" when the run stopped early
 };
 
 // Trains; progress (a bar with loss, tokens/s and ETA, and one line per evaluation) goes to
