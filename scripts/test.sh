@@ -29,8 +29,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -j "$jobs" --output-on-failure
 
 step "big-endian PowerPC 64 build and tests under qemu"
-# The compile-time examples are built by GCC natively and by Clang below; ctime_test runs the baked
-# engine here too.
+# The compile-time examples are built and run by the native (GCC) build; ctime_test runs the
+# baked engine here too.
 cmake -G Ninja -B build-ppc64 -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_EXAMPLES=OFF \
   -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/ppc64-be.cmake
 cmake --build build-ppc64
