@@ -22,17 +22,21 @@ struct QuantizedVector {
 };
 void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size);
 
-// The input of a matrix-vector product: floats, plus their int8 groups when the weights are
-// llama2.c Q8, plus their Q8_0 blocks when the weights are Q8_0 or Q4_0 (each computed once and
-// shared by every matrix that reads the same vector).
+// The input of a matrix-vector product, for one position or a batch of them (one vector after
+// another): floats, plus their int8 groups when the weights are llama2.c Q8, plus their Q8_0
+// blocks when the weights are Q8_0 or Q4_0 (each computed once and shared by every matrix that
+// reads the same vectors).
 struct MatvecInput {
   std::span<const float> f32;
   std::span<const std::int8_t> q;
   std::span<const float> scales;
   std::span<const BlockQ8_0> q8_0;
+  int positions = 1;
 };
 
-// out[r] for r in [row_begin, row_end): one row's sum runs in order over the columns.
+// out[p * w.rows + r] for r in [row_begin, row_end) and every position p of the input: one
+// row's sum for one position runs in order over the columns (for Q8_0 and Q4_0: over the
+// blocks, see block_rows.hpp), the same on every kernel path and for any batch.
 void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
                  int row_end);
 
