@@ -136,6 +136,17 @@ int thread_count(int requested) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+void add_kernels_option(CLI::App& cmd, std::string& kernels) {
+  cmd.add_option("--kernels", kernels, "Kernel path: scalar, avx2 or avx512 (default: the fastest)")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512"}));
+}
+
+KernelPathScope::KernelPathScope(const std::string& name) : previous_(kernels::kernel_path()) {
+  if (!name.empty()) kernels::set_kernel_path(*kernels::parse_kernel_path(name));
+}
+
+KernelPathScope::~KernelPathScope() { kernels::set_kernel_path(previous_); }
+
 void ModelOutputFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--format", format, "Output format: gguf or llama2c (default: gguf for *.gguf)")
       ->check(CLI::IsMember({"gguf", "llama2c"}));

@@ -22,6 +22,8 @@ struct EvalOptions {
   std::optional<std::string> tokenizer;
   std::string data;
   bool json = false;
+  int threads = 0;
+  std::string kernels;
 };
 
 void eval(const EvalOptions& o, Io io) {
@@ -32,8 +34,10 @@ void eval(const EvalOptions& o, Io io) {
   const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
 
+  const KernelPathScope kernel_path(o.kernels);
+  ThreadPool pool(thread_count(o.threads));
   const auto start = std::chrono::steady_clock::now();
-  Transformer transformer(model, model.config().seq_len);
+  Transformer transformer(model, model.config().seq_len, &pool, kPrefillBatch);
   const EvalResult r = evaluate(transformer, tokens, tokenizer.vocab().bos_id());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -69,6 +73,8 @@ void add_eval(CLI::App& app, Io io) {
   cmd->add_option("-z", options->tokenizer, "Tokenizer (default: the model's own, or tokenizer.bin)");
   cmd->add_option("--data", options->data, "Text file to score")->required();
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  add_threads_option(*cmd, options->threads);
+  add_kernels_option(*cmd, options->kernels);
   cmd->callback([options, io] { eval(*options, io); });
 }
 

@@ -28,6 +28,7 @@ struct RunOptions {
   std::string mode = "generate";
   std::optional<std::string> system;
   int threads = 0;
+  std::string kernels;
 };
 
 void report(std::ostream& err, const GenerationStats& stats) {
@@ -55,8 +56,9 @@ void run(const RunOptions& o, Io io) {
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
+  const KernelPathScope kernel_path(o.kernels);
   ThreadPool pool(thread_count(o.threads));
-  Transformer transformer(model, steps, &pool);
+  Transformer transformer(model, steps, &pool, kPrefillBatch);
 
   GenerationStats stats;
   if (o.mode == "generate") {
@@ -85,6 +87,7 @@ void add_run(CLI::App& app, Io io) {
       ->check(CLI::IsMember({"generate", "chat"}));
   cmd->add_option("-y", options->system, "System prompt in chat mode");
   add_threads_option(*cmd, options->threads);
+  add_kernels_option(*cmd, options->kernels);
   cmd->callback([options, io] { run(*options, io); });
 }
 

@@ -1,9 +1,9 @@
 #include "shoehorn/model/transformer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
-#include <initializer_list>
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
@@ -14,11 +14,13 @@ namespace {
 
 using kernels::MatvecInput;
 
-// The input of the matrices that read x: x itself, plus what their formats multiply with,
-// quantized once into scratch for all of them (llama2.c Q8 groups, ggml Q8_0 blocks).
+// The input of the matrices that read x (positions vectors of cols floats, one after another):
+// x itself, plus what their formats multiply with, quantized once into scratch for all of them
+// (llama2.c Q8 groups, ggml Q8_0 blocks). Groups and blocks never straddle two vectors (cols is
+// a multiple of both), so the batch quantizes as one long vector.
 MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::span<const float> x,
-                          const InputScratch& scratch) {
-  MatvecInput in{x, {}, {}, {}};
+                          int positions, const InputScratch& scratch) {
+  MatvecInput in{x, {}, {}, {}, positions};
   bool groups_done = false, blocks_done = false;
   for (const Matrix* w : readers) {
     if (w->type == WeightType::q8_group && !groups_done) {
@@ -39,32 +41,43 @@ MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::spa
   return in;
 }
 
-// Below this many multiply-adds a matrix is not worth waking other threads for.
-constexpr std::int64_t kParallelMatvecWork = 1 << 15;
+// Below this many multiply-adds a region is not worth waking other threads for.
+constexpr std::int64_t kParallelWork = 1 << 15;
+
+// Rows per task are a multiple of the SIMD kernels' four-row tiles.
+constexpr int kRowTile = 4;
+
+std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
+  return batch.subspan(static_cast<std::size_t>(slot) * size, size);
+}
 
 }  // namespace
 
-Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool)
-    : model_(model), max_positions_(max_positions), pool_(pool) {
+Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool, int max_batch)
+    : model_(model), max_positions_(max_positions), max_batch_(max_batch), pool_(pool) {
   const Config& c = model.config();
   if (max_positions < 1 || max_positions > c.seq_len) {
     throw Error("positions " + std::to_string(max_positions) + " outside 1.." +
                 std::to_string(c.seq_len));
   }
-  const std::size_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
+  if (max_batch < 1) throw Error("batch " + std::to_string(max_batch) + " below 1");
+  const std::size_t batch = max_batch;
+  const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch, kv_dim = c.kv_dim();
   const std::size_t positions = max_positions, half_head = c.head_size() / 2;
   const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * kv_dim;
+  const std::size_t att = static_cast<std::size_t>(c.n_heads) * positions * batch;
 
   ArenaPlan plan;
   for (int i = 0; i < 5; ++i) plan.add<float>(dim);  // x, xb, xb2, q, xq scales (upper bound)
   plan.add<float>(hidden);                            // hb
   plan.add<float>(hidden);                            // hb2
   plan.add<float>(hidden);                            // hq scales (upper bound)
-  plan.add<float>(static_cast<std::size_t>(c.n_heads) * positions);  // att
-  plan.add<float>(c.vocab_size);                                     // logits
+  plan.add<float>(att);
+  plan.add<float>(static_cast<std::size_t>(c.vocab_size) * batch);  // logits
   plan.add<float>(cache);
   plan.add<float>(cache);
-  for (int i = 0; i < 3; ++i) plan.add<float>(half_head);  // rope freq, cos, sin
+  plan.add<float>(half_head);                                       // rope freq
+  for (int i = 0; i < 2; ++i) plan.add<float>(half_head * batch);   // rope cos, sin
   plan.add<std::int8_t>(dim);
   plan.add<std::int8_t>(hidden);
   plan.add<BlockQ8_0>(dim / kBlockValues);
@@ -79,13 +92,13 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   hb_ = arena_.allocate<float>(hidden);
   hb2_ = arena_.allocate<float>(hidden);
   const std::span<float> hq_scales = arena_.allocate<float>(hidden);
-  att_ = arena_.allocate<float>(static_cast<std::size_t>(c.n_heads) * positions);
-  logits_ = arena_.allocate<float>(c.vocab_size);
+  att_ = arena_.allocate<float>(att);
+  logits_ = arena_.allocate<float>(static_cast<std::size_t>(c.vocab_size) * batch);
   key_cache_ = arena_.allocate<float>(cache);
   value_cache_ = arena_.allocate<float>(cache);
   rope_freq_ = arena_.allocate<float>(half_head);
-  rope_cos_ = arena_.allocate<float>(half_head);
-  rope_sin_ = arena_.allocate<float>(half_head);
+  rope_cos_ = arena_.allocate<float>(half_head * batch);
+  rope_sin_ = arena_.allocate<float>(half_head * batch);
   xq_ = {arena_.allocate<std::int8_t>(dim), xq_scales,
          arena_.allocate<BlockQ8_0>(dim / kBlockValues)};
   hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
@@ -94,30 +107,73 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   kernels::rope_frequencies(rope_freq_, c.rope_theta, c.head_size());
 }
 
-void Transformer::matvec(std::span<float> out, const Matrix& w, const MatvecInput& in) {
-  const std::int64_t work = static_cast<std::int64_t>(w.rows) * w.cols;
-  if (pool_ == nullptr || pool_->size() == 1 || work < kParallelMatvecWork) {
-    kernels::matvec_rows(out, w, in, 0, w.rows);
+// Every product of one input in one parallel region: each matrix's rows are cut into a few
+// tasks per thread; each row's sum stays whole in one task.
+void Transformer::matmul(std::initializer_list<Product> products, const MatvecInput& in) {
+  std::int64_t work = 0;
+  for (const Product& p : products) work += static_cast<std::int64_t>(p.w->rows) * p.w->cols;
+  work *= in.positions;
+  if (pool_ == nullptr || pool_->size() == 1 || work < kParallelWork) {
+    for (const Product& p : products) kernels::matvec_rows(p.out, *p.w, in, 0, p.w->rows);
     return;
   }
-  // A few tasks per thread even out the load; each row's sum stays whole in one task.
-  const int tasks = std::min(w.rows, 4 * pool_->size());
+  constexpr std::size_t kMaxProducts = 3;
+  std::array<int, kMaxProducts + 1> first_task{};  // each product's first task
+  std::array<int, kMaxProducts> rows_per_task{};
+  std::size_t i = 0;
+  for (const Product& p : products) {
+    const int tasks = std::max(1, std::min(p.w->rows / kRowTile, 4 * pool_->size()));
+    const int tiles = (p.w->rows + kRowTile - 1) / kRowTile;
+    rows_per_task[i] = (tiles + tasks - 1) / tasks * kRowTile;
+    first_task[i + 1] = first_task[i] + (p.w->rows + rows_per_task[i] - 1) / rows_per_task[i];
+    ++i;
+  }
   auto rows = [&](int task) {
-    const int begin = static_cast<int>(static_cast<std::int64_t>(w.rows) * task / tasks);
-    const int end = static_cast<int>(static_cast<std::int64_t>(w.rows) * (task + 1) / tasks);
-    kernels::matvec_rows(out, w, in, begin, end);
+    std::size_t k = 0;
+    while (task >= first_task[k + 1]) ++k;
+    const Product& p = products.begin()[k];
+    const int begin = (task - first_task[k]) * rows_per_task[k];
+    kernels::matvec_rows(p.out, *p.w, in, begin, std::min(p.w->rows, begin + rows_per_task[k]));
   };
-  pool_->run(tasks, rows);
+  pool_->run(first_task[products.size()], rows);
 }
 
-void Transformer::attend_head(int layer, int pos, int h) {
+// RoPE on the batch's queries and on its keys in the cache, as llama2.c rotates one position.
+void Transformer::rotate(int layer, int pos, int batch) {
+  const Config& c = config();
+  const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
+  const std::size_t half_head = rope_freq_.size();
+  for (int slot = 0; slot < batch; ++slot) {
+    const std::span<float> q = vector_at(q_, slot, dim);
+    const std::size_t at = (static_cast<std::size_t>(layer) * max_positions_ + pos + slot) * kv_dim;
+    const std::span<float> k = key_cache_.subspan(at, kv_dim);
+    const float* cos = rope_cos_.data() + slot * half_head;
+    const float* sin = rope_sin_.data() + slot * half_head;
+    for (int i = 0; i < dim; i += 2) {
+      const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
+      const float fcr = cos[pair], fci = sin[pair];
+      const int rotations = i < kv_dim ? 2 : 1;  // q always, k only within kv_dim
+      for (int r = 0; r < rotations; ++r) {
+        float* vec = r == 0 ? q.data() : k.data();
+        const float v0 = vec[i], v1 = vec[i + 1];
+        vec[i] = v0 * fcr - v1 * fci;
+        vec[i + 1] = v0 * fci + v1 * fcr;
+      }
+    }
+  }
+}
+
+// One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
+void Transformer::attend_head(int layer, int pos, int slot, int h) {
   const Config& c = config();
   const int head_size = c.head_size(), kv_dim = c.kv_dim(), kv_mul = c.kv_mul();
   const std::size_t loff = static_cast<std::size_t>(layer) * max_positions_ * kv_dim;
   const float scale = std::sqrt(static_cast<float>(head_size));
-  const float* q = q_.data() + static_cast<std::size_t>(h) * head_size;
-  const std::span<float> att = att_.subspan(static_cast<std::size_t>(h) * max_positions_,
-                                            static_cast<std::size_t>(pos) + 1);
+  const std::size_t vector = static_cast<std::size_t>(slot) * c.dim + static_cast<std::size_t>(h) * head_size;
+  const float* q = q_.data() + vector;
+  const std::span<float> att =
+      att_.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
+                   static_cast<std::size_t>(pos) + 1);
   const std::size_t head_off = static_cast<std::size_t>(h / kv_mul) * head_size;
   for (int t = 0; t <= pos; ++t) {
     const float* k = key_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
@@ -127,7 +183,7 @@ void Transformer::attend_head(int layer, int pos, int h) {
     att[t] = score;
   }
   kernels::softmax(att);
-  float* xb = xb_.data() + static_cast<std::size_t>(h) * head_size;
+  float* xb = xb_.data() + vector;
   std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
   for (int t = 0; t <= pos; ++t) {
     const float* v = value_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
@@ -136,72 +192,90 @@ void Transformer::attend_head(int layer, int pos, int h) {
   }
 }
 
-// Heads are independent: each reads its own query and writes its own scores and output.
-void Transformer::attention(int layer, int pos) {
+// Heads are independent, and so are the batch's positions once their keys and values are in
+// the cache (each attends causally, up to itself): one task per position and head.
+void Transformer::attention(int layer, int pos, int batch) {
   const Config& c = config();
-  auto head = [&](int h) { attend_head(layer, pos, h); };
-  const std::int64_t work = static_cast<std::int64_t>(pos + 1) * c.dim * 2;
-  if (pool_ == nullptr || work < kParallelMatvecWork) {
-    for (int h = 0; h < c.n_heads; ++h) head(h);
+  auto head = [&](int task) { attend_head(layer, pos + task / c.n_heads, task / c.n_heads, task % c.n_heads); };
+  const int tasks = batch * c.n_heads;
+  const std::int64_t work = static_cast<std::int64_t>(pos + batch) * batch * c.dim * 2;
+  if (pool_ == nullptr || work < kParallelWork) {
+    for (int t = 0; t < tasks; ++t) head(t);
   } else {
-    pool_->run(c.n_heads, head);
+    pool_->run(tasks, head);
   }
 }
 
 std::span<float> Transformer::forward(int token, int pos) {
+  return forward_batch(std::span(&token, 1), pos, Logits::last);
+}
+
+std::span<float> Transformer::prefill(std::span<const int> tokens, int pos) {
+  std::span<float> logits;
+  for (std::size_t done = 0; done < tokens.size(); done += static_cast<std::size_t>(max_batch_)) {
+    const std::span<const int> part =
+        tokens.subspan(done, std::min<std::size_t>(max_batch_, tokens.size() - done));
+    logits = forward_batch(part, pos + static_cast<int>(done), Logits::last);
+  }
+  return logits;
+}
+
+std::span<float> Transformer::forward_batch(std::span<const int> tokens, int pos, Logits which) {
   const Config& c = config();
   const Weights& w = model_.weights;
-  const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
-  const std::span<float> x = x_;
+  const int batch = static_cast<int>(tokens.size());
+  const std::size_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
+  const std::size_t half_head = rope_freq_.size();
+  const std::span<float> x = x_.first(dim * batch), xb = xb_.first(dim * batch);
+  const std::span<float> xb2 = xb2_.first(dim * batch), q = q_.first(dim * batch);
+  const std::span<float> hb = hb_.first(hidden * batch), hb2 = hb2_.first(hidden * batch);
 
-  kernels::embedding_row(x, w.token_embedding, token);
-
-  // The rotation angles depend only on the position: compute them once for all layers.
-  kernels::rope_angles(rope_freq_, pos, rope_cos_, rope_sin_);
+  for (int s = 0; s < batch; ++s) {
+    kernels::embedding_row(vector_at(x, s, dim), w.token_embedding, tokens[s]);
+    // The rotation angles depend only on the position: computed once for all layers.
+    kernels::rope_angles(rope_freq_, pos + s, vector_at(rope_cos_, s, half_head),
+                         vector_at(rope_sin_, s, half_head));
+  }
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
-    const std::size_t loff = static_cast<std::size_t>(l) * max_positions_ * kv_dim;
-    const std::span<float> k = key_cache_.subspan(loff + static_cast<std::size_t>(pos) * kv_dim,
-                                                  kv_dim);
-    const std::span<float> v =
-        value_cache_.subspan(loff + static_cast<std::size_t>(pos) * kv_dim, kv_dim);
+    const std::size_t at = (static_cast<std::size_t>(l) * max_positions_ + pos) * kv_dim;
+    const std::span<float> k = key_cache_.subspan(at, kv_dim * batch);
+    const std::span<float> v = value_cache_.subspan(at, kv_dim * batch);
 
-    kernels::rmsnorm(xb_, x, lw.attn_norm, c.norm_eps);
-    const MatvecInput attn_in = prepare_input({&lw.wq, &lw.wk, &lw.wv}, xb_, xq_);
-    matvec(q_, lw.wq, attn_in);
-    matvec(k, lw.wk, attn_in);
-    matvec(v, lw.wv, attn_in);
-
-    for (int i = 0; i < dim; i += 2) {
-      const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
-      const float fcr = rope_cos_[pair], fci = rope_sin_[pair];
-      const int rotations = i < kv_dim ? 2 : 1;  // q always, k only within kv_dim
-      for (int r = 0; r < rotations; ++r) {
-        float* vec = r == 0 ? q_.data() : k.data();
-        const float v0 = vec[i], v1 = vec[i + 1];
-        vec[i] = v0 * fcr - v1 * fci;
-        vec[i + 1] = v0 * fci + v1 * fcr;
-      }
+    for (int s = 0; s < batch; ++s) {
+      kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.attn_norm, c.norm_eps);
     }
+    matmul({{q, &lw.wq}, {k, &lw.wk}, {v, &lw.wv}},
+           prepare_input({&lw.wq, &lw.wk, &lw.wv}, xb, batch, xq_));
+    rotate(l, pos, batch);
+    attention(l, pos, batch);
 
-    attention(l, pos);
+    matmul({{xb2, &lw.wo}}, prepare_input({&lw.wo}, xb, batch, xq_));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += xb2[i];
 
-    matvec(xb2_, lw.wo, prepare_input({&lw.wo}, xb_, xq_));
-    for (int i = 0; i < dim; ++i) x[i] += xb2_[i];
-
-    kernels::rmsnorm(xb_, x, lw.ffn_norm, c.norm_eps);
-    const MatvecInput ffn_in = prepare_input({&lw.w1, &lw.w3}, xb_, xq_);
-    matvec(hb_, lw.w1, ffn_in);
-    matvec(hb2_, lw.w3, ffn_in);
-    kernels::swiglu(hb_, hb2_);
-    matvec(xb_, lw.w2, prepare_input({&lw.w2}, hb_, hq_));
-    for (int i = 0; i < dim; ++i) x[i] += xb_[i];
+    for (int s = 0; s < batch; ++s) {
+      kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.ffn_norm, c.norm_eps);
+    }
+    matmul({{hb, &lw.w1}, {hb2, &lw.w3}}, prepare_input({&lw.w1, &lw.w3}, xb, batch, xq_));
+    for (int s = 0; s < batch; ++s) {
+      kernels::swiglu(vector_at(hb, s, hidden), vector_at(hb2, s, hidden));
+    }
+    matmul({{xb, &lw.w2}}, prepare_input({&lw.w2}, hb, batch, hq_));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += xb[i];
   }
 
-  kernels::rmsnorm(x, x, w.final_norm, c.norm_eps);
-  matvec(logits_, w.classifier, prepare_input({&w.classifier}, x, xq_));
-  return logits_;
+  // Logits of the last position only, unless every one is asked for.
+  const int first = which == Logits::all ? 0 : batch - 1;
+  const std::span<float> out = x.subspan(first * dim);
+  for (int s = 0; s < batch - first; ++s) {
+    const std::span<float> xs = vector_at(out, s, dim);
+    kernels::rmsnorm(xs, xs, w.final_norm, c.norm_eps);
+  }
+  const std::span<float> logits =
+      logits_.first(static_cast<std::size_t>(c.vocab_size) * (batch - first));
+  matmul({{logits, &w.classifier}}, prepare_input({&w.classifier}, out, batch - first, xq_));
+  return logits;
 }
 
 }  // namespace shoehorn

@@ -1,8 +1,9 @@
-// The Llama forward pass for one token at a time, over a KV cache sized by the positions the
-// caller will actually use (not the model's whole context).
+// The Llama forward pass, one token at a time or a batch of prompt positions at once, over a KV
+// cache sized by the positions the caller will actually use (not the model's whole context).
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -13,43 +14,67 @@
 
 namespace shoehorn {
 
-// Room for one input vector in the quantized forms that weights multiply with.
+// Room for a batch of input vectors in the quantized forms that weights multiply with.
 struct InputScratch {
   std::span<std::int8_t> q;       // llama2.c Q8 groups
   std::span<float> scales;
   std::span<BlockQ8_0> blocks;    // ggml Q8_0 (for Q8_0 and Q4_0 weights)
 };
 
+// Prompt positions per batch: a layer's activations for this many stay in cache while each
+// weight row is read once for all of them.
+inline constexpr int kPrefillBatch = 32;
+
+// Which logits a batch returns.
+enum class Logits { last, all };
+
 class Transformer {
  public:
   // max_positions: how many positions forward() will be called for (1..seq_len).
-  // pool: threads that share each matrix-vector product and the attention heads (none: this
-  // thread alone). Results are identical for any number of threads.
-  Transformer(const Model& model, int max_positions, ThreadPool* pool = nullptr);
+  // pool: threads that share each matrix product and the attention heads (none: this thread
+  // alone). max_batch: the most positions one forward_batch() call runs (its activations are
+  // planned for that many). Results are identical for any number of threads and any batch.
+  Transformer(const Model& model, int max_positions, ThreadPool* pool = nullptr,
+              int max_batch = 1);
 
   // Runs token at position pos (0 <= pos < max_positions) and returns the logits, which stay
   // valid until the next call. Allocates nothing.
   std::span<float> forward(int token, int pos);
 
+  // Runs tokens[i] at position pos + i (1 <= tokens.size() <= max_batch): each weight matrix is
+  // read once for the whole batch. Returns the last position's logits, or every position's
+  // (tokens.size() x vocab_size). The same bits as forward() position by position.
+  std::span<float> forward_batch(std::span<const int> tokens, int pos, Logits which);
+
+  // Runs a prompt of any length from position pos in batches; the last position's logits.
+  std::span<float> prefill(std::span<const int> tokens, int pos);
+
   const Config& config() const { return model_.config(); }
   int max_positions() const { return max_positions_; }
+  int max_batch() const { return max_batch_; }
   std::size_t state_bytes() const { return arena_.capacity(); }
 
  private:
-  void attention(int layer, int pos);
-  void attend_head(int layer, int pos, int head);
-  void matvec(std::span<float> out, const Matrix& w, const kernels::MatvecInput& in);
+  struct Product {
+    std::span<float> out;
+    const Matrix* w;
+  };
+  void matmul(std::initializer_list<Product> products, const kernels::MatvecInput& in);
+  void rotate(int layer, int pos, int batch);
+  void attention(int layer, int pos, int batch);
+  void attend_head(int layer, int pos, int slot, int head);
 
   const Model& model_;
   int max_positions_;
+  int max_batch_;
   ThreadPool* pool_;
   Arena arena_;
-  // Activations (llama2.c's RunState names).
+  // Activations (llama2.c's RunState names), max_batch vectors each, one after another.
   std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, att_, logits_;
   std::span<float> key_cache_, value_cache_;  // n_layers x max_positions x kv_dim
-  std::span<float> rope_cos_, rope_sin_;      // head_size / 2, for the current position
+  std::span<float> rope_cos_, rope_sin_;      // max_batch x head_size / 2
   std::span<float> rope_freq_;                // head_size / 2
-  // The current input vector quantized for the weights' formats: for dim- and hidden-sized
+  // The current input vectors quantized for the weights' formats: for dim- and hidden-sized
   // inputs.
   InputScratch xq_, hq_;
 };
