@@ -6,6 +6,8 @@
 #include <atomic>
 #include <bit>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <vector>
 
 #include "shoehorn/format/load.hpp"
@@ -139,6 +141,33 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
     EXPECT_EQ(std::bit_cast<std::uint32_t>(scalar[2 * TestMatrix::kRows]),
               std::bit_cast<std::uint32_t>(expected));
   }
+}
+
+// The inputs' Q8_0 blocks on every path are ggml's reference bytes, edge values included.
+TEST(Kernels, EveryPathQuantizesInputsLikeTheReference) {
+  std::vector<float> x = uniform(kBlockValues * 8, 3);
+  float* block = x.data() + kBlockValues;  // max 127: scale 1, so the values round as they are
+  const float halves[] = {127.0f, 2.5f, -2.5f, 0.5f, -0.5f, 126.5f, -0.49999997f, 1.4999999f, -0.0f};
+  std::copy(std::begin(halves), std::end(halves), block);
+  x[2 * kBlockValues + 3] = std::numeric_limits<float>::quiet_NaN();
+  x[3 * kBlockValues + 4] = std::numeric_limits<float>::infinity();
+  std::fill_n(x.data() + 4 * kBlockValues, kBlockValues, 0.0f);
+  std::fill_n(x.data() + 5 * kBlockValues, kBlockValues, -0.0f);
+  x[6 * kBlockValues + 7] = -3e38f;
+  std::vector<BlockQ8_0> reference(8);
+  quantize_q8_0(x, reference);
+  EXPECT_EQ(reference[1].qs[1], 3);  // 2.5 away from zero
+  EXPECT_EQ(reference[1].qs[6], 0);
+  for_each_path([&](KernelPath path) {
+    std::vector<BlockQ8_0> blocks(8);
+    kernels::quantize_input_q8_0(x, blocks);
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      EXPECT_EQ(blocks[b].d, reference[b].d) << to_string(path) << " block " << b;
+      EXPECT_TRUE(std::equal(std::begin(blocks[b].qs), std::end(blocks[b].qs),
+                             std::begin(reference[b].qs)))
+          << to_string(path) << " block " << b;
+    }
+  });
 }
 
 Model stories260k_as(const std::string& quant) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 
 #include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/quant/blocks.hpp"
@@ -24,6 +25,7 @@ using BlockRowsFn = void (*)(float* out, std::size_t out_stride, const Block* w,
 struct BlockKernels {
   BlockRowsFn<BlockQ8_0> q8_0;
   BlockRowsFn<BlockQ4_0> q4_0;
+  void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
 };
 
 // The kernels of a path (the scalar ones for any path this build lacks).

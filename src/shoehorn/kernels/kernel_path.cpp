@@ -22,7 +22,8 @@ std::atomic<KernelPath>& current() {
   return path;
 }
 
-const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>};
+const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>,
+                           shoehorn::quantize_q8_0};
 
 }  // namespace
 

@@ -114,6 +114,10 @@ void for_each_position(const Matrix& w, const MatvecInput& in, int row_begin, in
 
 }  // namespace
 
+void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out) {
+  block_kernels(kernel_path()).quantize_q8_0(x, out);
+}
+
 void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
                  int row_end) {
   const int blocks = w.cols / kBlockValues;

@@ -34,6 +34,9 @@ struct MatvecInput {
   int positions = 1;
 };
 
+// ggml's quantize_q8_0 of a batch of inputs, on the current kernel path (the same bits).
+void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
+
 // out[p * w.rows + r] for r in [row_begin, row_end) and every position p of the input: one
 // row's sum for one position runs in order over the columns (for Q8_0 and Q4_0: over the
 // blocks, see block_rows.hpp), the same on every kernel path and for any batch.

@@ -33,7 +33,7 @@ MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::spa
     }
     if ((w->type == WeightType::q8_0 || w->type == WeightType::q4_0) && !blocks_done) {
       const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
-      quantize_q8_0(x, blocks);
+      kernels::quantize_input_q8_0(x, blocks);
       in.q8_0 = blocks;
       blocks_done = true;
     }
