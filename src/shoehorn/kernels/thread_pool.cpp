@@ -4,9 +4,10 @@ namespace shoehorn {
 
 namespace {
 
-// Some tens of microseconds of polling before a thread sleeps: longer than the gaps between the
-// regions of one token, far shorter than any pause a person would notice.
-constexpr int kSpins = 1 << 13;
+// About ten microseconds of polling before a thread sleeps: longer than the gaps between the
+// regions of one token, and short enough not to take much from other processes on a busy
+// machine (or under an emulator, where each poll is far slower).
+constexpr int kSpins = 1 << 10;
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
