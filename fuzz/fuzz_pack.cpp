@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const shoehorn::Model model = shoehorn::load_planned(file, source, plan);
     shoehorn::StreamedWeights stream(model, source, plan);
-    shoehorn::Transformer transformer(model, 1, nullptr, &stream);
+    shoehorn::Transformer transformer(model, 1, nullptr, 1, &stream);
     (void)transformer.forward(model.config().vocab_size - 1, 0);
   } catch (const shoehorn::Error&) {
   }

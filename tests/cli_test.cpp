@@ -12,6 +12,7 @@
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/io/sink.hpp"
+#include "shoehorn/kernels/kernel_path.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -280,12 +281,28 @@ TEST(Cli, BenchJsonIsTheLastLine) {
   const std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
   EXPECT_TRUE(last.starts_with("{\"threads\": 2, \"prompt_tokens\": 12, \"decode_tokens\": 8, "))
       << last;
-  for (const char* key : {"\"prefill_tok_s\": ", "\"decode_tok_s\": ", "\"peak_rss_bytes\": "}) {
+  for (const char* key : {"\"prefill_tok_s\": ", "\"decode_tok_s\": ", "\"peak_rss_bytes\": ",
+                          "\"prefill_cpu_tok_s\": ", "\"decode_cpu_tok_s\": "}) {
     const std::size_t at = last.find(key);
     ASSERT_NE(at, std::string::npos) << key;
     EXPECT_GT(std::stod(last.substr(at + std::string(key).size())), 0.0) << key;
   }
   EXPECT_NE(r.err.find("3 runs"), std::string::npos) << r.err;
+  const std::string fastest = kernels::to_string(kernels::supported_kernel_paths().back());
+  EXPECT_NE(last.find("\"kernels\": \"" + fastest + "\""), std::string::npos) << last;
+}
+
+TEST(Cli, BenchTakesAKernelPath) {
+  const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "2", "--prompt-tokens", "2",
+                               "--kernels", "scalar", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"kernels\": \"scalar\""), std::string::npos) << r.out;
+  EXPECT_EQ(run_cli({"bench", model(), "--kernels", "mmx"}).status, 2);
+  if (kernels::supported_kernel_paths().size() == 1) {  // no SIMD path here: a located refusal
+    const CliResult no = run_cli({"bench", model(), "--runs", "1", "-n", "1", "--kernels", "avx2"});
+    EXPECT_EQ(no.status, 1);
+    EXPECT_NE(no.err.find("not supported on this machine"), std::string::npos) << no.err;
+  }
 }
 
 TEST(Cli, BenchClampsToTheContext) {

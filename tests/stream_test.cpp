@@ -77,9 +77,10 @@ Logits run_logits(Transformer& t) {
   int pos = 0;
   std::span<float> logits;
   while (pos < static_cast<int>(kPrompt.size())) {
-    const int n = std::min(t.lanes(), static_cast<int>(kPrompt.size()) - pos);
-    logits = t.forward_chunk(
-        std::span(kPrompt).subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(n)), pos);
+    const int n = std::min(t.max_batch(), static_cast<int>(kPrompt.size()) - pos);
+    logits = t.forward_batch(
+        std::span(kPrompt).subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(n)), pos,
+        shoehorn::Logits::last);
     pos += n;
     all.emplace_back(pos - 1, std::vector<float>(logits.begin(), logits.end()));
   }
@@ -101,7 +102,7 @@ PlannedModelOptions options_for(std::uint64_t budget, int lanes) {
   PlannedModelOptions o;
   o.request.budget = budget;
   o.request.positions = kPositions;
-  o.request.lanes = lanes;
+  o.request.batch = lanes;
   o.request.process_bytes = 1;  // the tests plan the model's memory alone
   return o;
 }
@@ -112,7 +113,8 @@ MemoryPlan plan_of(const std::string& path, std::uint64_t budget, int lanes = 1)
 }
 
 // Streamed logits must equal resident ones bit for bit: same kernels, same bytes.
-void expect_streams_like_resident(const std::string& path, std::uint64_t budget, int lanes) {
+void expect_streams_like_resident(const std::string& path, std::uint64_t budget, int lanes,
+                                  ThreadPool* pool = nullptr) {
   SCOPED_TRACE(path + " budget " + std::to_string(budget) + " lanes " + std::to_string(lanes));
   const Model resident = load_model(path);
   Transformer reference(resident, kPositions);  // one token at a time
@@ -121,8 +123,8 @@ void expect_streams_like_resident(const std::string& path, std::uint64_t budget,
   PlannedModel planned(path, options_for(budget, lanes));
   ASSERT_TRUE(planned.plan().streams());
   ASSERT_LE(planned.plan().total_bytes(), budget);
-  ASSERT_EQ(planned.plan().lanes, lanes);
-  Transformer streamed(planned.model(), kPositions, nullptr, &planned.weights(), lanes);
+  ASSERT_EQ(planned.plan().batch, lanes);
+  Transformer streamed(planned.model(), kPositions, pool, lanes, &planned.weights());
   const Logits got = run_logits(streamed);
   std::size_t j = 0;
   for (const auto& [pos, logits] : got) {
@@ -148,13 +150,21 @@ TEST(Stream, EveryEncodingStreamsBitIdenticalToResident) {
   expect_streams_like_resident(v2, plan_of(v2, 1ull << 40).minimum_budget, 1);
 }
 
+// The threaded products run on streamed pieces too: a piece's rows are split among the threads.
+TEST(Stream, ThreadedBatchesStreamBitIdenticalToResident) {
+  ThreadPool pool(2);
+  const std::string path = encodings()[3];  // Q8_0: the block kernels
+  const MemoryPlan all = plan_of(path, 1ull << 40);
+  expect_streams_like_resident(path, all.minimum_budget + all.resident_weight_bytes / 2, 4, &pool);
+}
+
 TEST(Stream, PromptChunksReadEachMatrixOncePerChunk) {
   const std::string path = encodings()[3];  // Q8_0
   const std::uint64_t budget = plan_of(path, 1ull << 40).minimum_budget + 64 * 1024;
   PlannedModel planned(path, options_for(budget, 4));
-  ASSERT_EQ(planned.plan().lanes, 4);
-  Transformer t(planned.model(), kPositions, nullptr, &planned.weights(), 4);
-  t.forward_chunk(std::span(kPrompt).first(4), 0);
+  ASSERT_EQ(planned.plan().batch, 4);
+  Transformer t(planned.model(), kPositions, nullptr, 4, &planned.weights());
+  t.forward_batch(std::span(kPrompt).first(4), 0, shoehorn::Logits::last);
   const std::uint64_t matrices = streamed_matrix_bytes(planned.plan());
   // One pass of the matrices (the prefetcher may have read ahead into the next).
   EXPECT_GE(planned.bytes_read(), matrices);
@@ -263,7 +273,7 @@ void expect_fault_detected(const std::string& name, void (*damage)(const std::st
   const std::string path = breakable_copy(name);
   const std::uint64_t smallest = plan_of(path, 1ull << 40).minimum_budget;
   PlannedModel planned(path, options_for(smallest, 1));
-  Transformer t(planned.model(), kPositions, nullptr, &planned.weights());
+  Transformer t(planned.model(), kPositions, nullptr, 1, &planned.weights());
   t.forward(1, 0);
   damage(path);
   const std::string message = run_until_error(t, 1);
@@ -317,7 +327,7 @@ TEST(Stream, ReadErrorIsAnErrorNotATokenOrACrash) {
   for (const int good : {0, 1, static_cast<int>(plan.steps.size()) + 3}) {
     const FailingSource failing(file, good);
     StreamedWeights stream(model, failing, plan);
-    Transformer t(model, kPositions, nullptr, &stream);
+    Transformer t(model, kPositions, nullptr, 1, &stream);
     const std::string message = run_until_error(t, 0);
     EXPECT_NE(message.find("Input/output error"), std::string::npos) << good << ": " << message;
     EXPECT_NE(message.find(path), std::string::npos) << message;
@@ -381,7 +391,7 @@ TEST(Pack, Xbox360PackStreamsTheHostsReferenceText) {
   ASSERT_TRUE(vocab.has_value());
   const Tokenizer tokenizer(std::move(*vocab));
   Sampler sampler(512, {0.0f, 0.9f, 1});
-  Transformer t(planned.model(), 120, nullptr, &planned.weights(), planned.plan().lanes);
+  Transformer t(planned.model(), 120, nullptr, planned.plan().batch, &planned.weights());
   std::ostringstream out;
   generate(t, tokenizer, sampler, "Lily and Ben went to the", 120, out);
   EXPECT_EQ(out.str(), read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt")));

@@ -17,6 +17,7 @@ namespace {
 struct BenchOptions {
   std::string model;
   int threads = 0;
+  std::string kernels;
   BenchSettings settings;
   bool json = false;
   MemoryFlags memory;
@@ -26,33 +27,39 @@ void print_table(std::ostream& out, const std::string& path, int threads, const 
                  std::uint64_t peak_rss) {
   char line[256];
   std::snprintf(line, sizeof line,
-                "%s, %d thread%s, %d runs\n"
+                "%s, %d thread%s, %s kernels, %d runs\n"
                 "prefill: %8.1f tok/s (median; %d prompt tokens)\n"
                 "decode:  %8.1f tok/s (median; %d tokens)\n"
                 "peak RSS: %.1f MiB\n",
                 path.c_str(), threads, threads == 1 ? "" : "s",
+                kernels::to_string(kernels::kernel_path()),
                 static_cast<int>(r.prefill_tok_s.size()), r.median_prefill(), r.prompt_tokens,
                 r.median_decode(), r.decode_tokens, static_cast<double>(peak_rss) / (1 << 20));
   out << line;
 }
 
 void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint64_t peak_rss) {
-  char line[256];
+  char line[512];
+  // New keys go after the first ones: scripts read this line.
   std::snprintf(line, sizeof line,
                 "{\"threads\": %d, \"prompt_tokens\": %d, \"decode_tokens\": %d, "
-                "\"prefill_tok_s\": %.3f, \"decode_tok_s\": %.3f, \"peak_rss_bytes\": %llu}\n",
+                "\"prefill_tok_s\": %.3f, \"decode_tok_s\": %.3f, \"peak_rss_bytes\": %llu, "
+                "\"kernels\": \"%s\", \"prefill_cpu_tok_s\": %.3f, \"decode_cpu_tok_s\": %.3f}\n",
                 threads, r.prompt_tokens, r.decode_tokens, r.median_prefill(), r.median_decode(),
-                static_cast<unsigned long long>(peak_rss));
+                static_cast<unsigned long long>(peak_rss),
+                kernels::to_string(kernels::kernel_path()), median(r.prefill_cpu_tok_s),
+                median(r.decode_cpu_tok_s));
   out << line;
 }
 
 void bench_model(const BenchOptions& o, Io io) {
   PlannedModel planned(o.model, o.memory.options(o.settings.prompt_tokens + o.settings.decode_tokens));
   const Model& model = planned.model();
+  const KernelPathScope kernel_path(o.kernels);
   const int threads = thread_count(o.threads);
   ThreadPool pool(threads);
   Transformer transformer(model, bench_positions(model.config(), o.settings), &pool,
-                          &planned.weights(), planned.plan().lanes);
+                          planned.plan().batch, &planned.weights());
   const BenchResult result = bench(transformer, o.settings);
   const std::uint64_t peak_rss = peak_rss_bytes();
   print_table(o.json ? io.err : io.out, o.model, threads, result, peak_rss);
@@ -68,6 +75,7 @@ void add_bench(CLI::App& app, Io io) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (medians)");
   cmd->add_option("model", options->model, "Model file")->required();
   add_threads_option(*cmd, options->threads);
+  add_kernels_option(*cmd, options->kernels);
   cmd->add_option("-n", options->settings.decode_tokens, "Tokens to decode per run (default 128)")
       ->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--prompt-tokens", options->settings.prompt_tokens,

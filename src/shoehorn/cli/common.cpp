@@ -125,7 +125,9 @@ void MemoryFlags::add_to(CLI::App& cmd) {
                  "Emulate slow media: bytes per second (K/M/G), e.g. 3.6M for a 24x CD-ROM");
   cmd.add_option("--seek-ms", seek_ms, "With --read-speed: milliseconds per seek (default 0)")
       ->check(CLI::Range(0.0, 10000.0));
-  cmd.add_option("--chunk", chunk, "Prompt tokens per streamed pass (default 16)")
+  cmd.add_option("--chunk", chunk,
+                 "Prompt tokens per forward pass, resident or streamed (default " +
+                     std::to_string(kPrefillBatch) + ")")
       ->check(CLI::Range(1, 4096));
   cmd.add_flag("--keep-page-cache", keep_page_cache,
                "Leave streamed bytes in the page cache (default: drop them)");
@@ -135,7 +137,7 @@ PlannedModelOptions MemoryFlags::options(int positions) const {
   PlannedModelOptions o;
   o.request.budget = budget.empty() ? 0 : parse_size(budget);
   o.request.positions = positions;
-  o.request.lanes = chunk;
+  o.request.batch = chunk;
   if (!read_speed.empty()) o.media = {parse_rate(read_speed), seek_ms / 1000.0};
   o.stream.drop_page_cache = !keep_page_cache;
   return o;
@@ -220,6 +222,17 @@ int thread_count(int requested) {
   if (requested > 0) return requested;
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
+
+void add_kernels_option(CLI::App& cmd, std::string& kernels) {
+  cmd.add_option("--kernels", kernels, "Kernel path: scalar, avx2 or avx512 (default: the fastest)")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512"}));
+}
+
+KernelPathScope::KernelPathScope(const std::string& name) : previous_(kernels::kernel_path()) {
+  if (!name.empty()) kernels::set_kernel_path(*kernels::parse_kernel_path(name));
+}
+
+KernelPathScope::~KernelPathScope() { kernels::set_kernel_path(previous_); }
 
 void ModelOutputFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--format", format, "Output format: gguf or llama2c (default: gguf for *.gguf)")

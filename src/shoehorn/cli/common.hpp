@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
 #include "shoehorn/format/planned_model.hpp"
@@ -47,7 +48,7 @@ struct MemoryFlags {
   std::string budget;      // "": no cap
   std::string read_speed;  // "": as fast as the file reads
   double seek_ms = 0;
-  int chunk = 16;
+  int chunk = kPrefillBatch;  // the plan's batch: prompt positions per forward pass
   bool keep_page_cache = false;
 
   void add_to(CLI::App& cmd);
@@ -75,6 +76,23 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes);
 // --threads N: 0 (the default) means every hardware thread.
 void add_threads_option(CLI::App& cmd, int& threads);
 int thread_count(int requested);
+
+// --kernels scalar|avx2|avx512: which kernel path the command computes with (default: the
+// fastest this CPU runs). Every path gives the same bits; forcing one measures the others.
+void add_kernels_option(CLI::App& cmd, std::string& kernels);
+
+// Uses the named kernel path (none: the current one) until destroyed; an unsupported one is an
+// error (exit status 1).
+class KernelPathScope {
+ public:
+  explicit KernelPathScope(const std::string& name);
+  ~KernelPathScope();
+  KernelPathScope(const KernelPathScope&) = delete;
+  KernelPathScope& operator=(const KernelPathScope&) = delete;
+
+ private:
+  kernels::KernelPath previous_;
+};
 
 // How subcommands that write models write them: GGUF (--quant, --alignment) or a llama2.c
 // checkpoint (--llama2c-version, --group-size), chosen by --format or by the output's name

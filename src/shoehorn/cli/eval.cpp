@@ -23,19 +23,26 @@ struct EvalOptions {
   std::string data;
   bool json = false;
   MemoryFlags memory;
+  int threads = 0;
+  std::string kernels;
 };
 
 void eval(const EvalOptions& o, Io io) {
   const std::string path = o.model.empty() ? default_model_path() : o.model;
-  PlannedModel planned(path, o.memory.options(0));
+  PlannedModelOptions options = o.memory.options(0);
+  options.request.logits = Logits::all;  // every position is scored
+  PlannedModel planned(path, options);
   const Model& model = planned.model();
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   const std::vector<std::byte> bytes = read_all(FileSource(o.data), kMaxDataBytes);
   const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
 
+  const KernelPathScope kernel_path(o.kernels);
+  ThreadPool pool(thread_count(o.threads));
   const auto start = std::chrono::steady_clock::now();
-  Transformer transformer(model, model.config().seq_len, nullptr, &planned.weights());
+  Transformer transformer(model, model.config().seq_len, &pool, planned.plan().batch,
+                          &planned.weights(), Logits::all);
   const EvalResult r = evaluate(transformer, tokens, tokenizer.vocab().bos_id());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -72,6 +79,8 @@ void add_eval(CLI::App& app, Io io) {
   cmd->add_option("-z", options->tokenizer, "Tokenizer (default: the model's own, or tokenizer.bin)");
   cmd->add_option("--data", options->data, "Text file to score")->required();
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  add_threads_option(*cmd, options->threads);
+  add_kernels_option(*cmd, options->kernels);
   options->memory.add_to(*cmd);
   cmd->callback([options, io] { eval(*options, io); });
 }

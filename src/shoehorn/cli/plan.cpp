@@ -49,8 +49,8 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
                 plan.streams() ? "streaming" : "all resident");
   out << line;
   row(out, "process (code, libraries, stacks, vocabulary)", plan.process_bytes);
-  std::snprintf(line, sizeof line, "activations (%d prompt token%s per pass)", plan.lanes,
-                plan.lanes == 1 ? "" : "s");
+  std::snprintf(line, sizeof line, "activations (%d prompt token%s per pass)", plan.batch,
+                plan.batch == 1 ? "" : "s");
   row(out, line, plan.activation_bytes);
   row(out, "KV cache (F32)", plan.kv_bytes);
   std::snprintf(line, sizeof line, "resident weights (norms, %d of %d matrices%s)", kept, matrices,

@@ -28,6 +28,7 @@ struct RunOptions {
   std::string mode = "generate";
   std::optional<std::string> system;
   int threads = 0;
+  std::string kernels;
   MemoryFlags memory;
 };
 
@@ -57,8 +58,9 @@ void run(const RunOptions& o, Io io) {
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
+  const KernelPathScope kernel_path(o.kernels);
   ThreadPool pool(thread_count(o.threads));
-  Transformer transformer(model, steps, &pool, &planned.weights(), planned.plan().lanes);
+  Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights());
 
   GenerationStats stats;
   if (o.mode == "generate") {
@@ -88,6 +90,7 @@ void add_run(CLI::App& app, Io io) {
       ->check(CLI::IsMember({"generate", "chat"}));
   cmd->add_option("-y", options->system, "System prompt in chat mode");
   add_threads_option(*cmd, options->threads);
+  add_kernels_option(*cmd, options->kernels);
   options->memory.add_to(*cmd);
   cmd->callback([options, io] { run(*options, io); });
 }

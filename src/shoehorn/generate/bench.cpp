@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "shoehorn/sample/rng.hpp"
 #include "shoehorn/sample/sampler.hpp"
@@ -12,9 +13,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double per_second(int tokens, Clock::time_point start, Clock::time_point end) {
-  const double seconds = std::chrono::duration<double>(end - start).count();
-  return seconds > 0 ? tokens / seconds : 0.0;
+// Wall and processor time together.
+struct Instant {
+  Clock::time_point wall = Clock::now();
+  std::clock_t cpu = std::clock();
+};
+
+double per_second(int tokens, double seconds) { return seconds > 0 ? tokens / seconds : 0.0; }
+
+double wall_rate(int tokens, const Instant& start, const Instant& end) {
+  return per_second(tokens, std::chrono::duration<double>(end.wall - start.wall).count());
+}
+
+double cpu_rate(int tokens, const Instant& start, const Instant& end) {
+  return per_second(tokens, static_cast<double>(end.cpu - start.cpu) / CLOCKS_PER_SEC);
 }
 
 }  // namespace
@@ -49,22 +61,18 @@ BenchResult bench(Transformer& transformer, const BenchSettings& settings) {
   }
 
   for (int run = 0; run < settings.runs; ++run) {
-    const auto start = Clock::now();
-    std::span<float> logits;
-    for (int pos = 0; pos < result.prompt_tokens; pos += transformer.lanes()) {
-      const int count = std::min(transformer.lanes(), result.prompt_tokens - pos);
-      logits = transformer.forward_chunk(
-          std::span<const int>(prompt).subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(count)),
-          pos);
-    }
-    const auto prefill_end = Clock::now();
+    const Instant start;
+    std::span<float> logits = transformer.prefill(prompt, 0);
+    const Instant prefill_end;
     for (int pos = result.prompt_tokens; pos < positions; ++pos) {
       logits = transformer.forward(argmax(logits), pos);
     }
-    const auto decode_end = Clock::now();
-    result.prefill_tok_s.push_back(per_second(result.prompt_tokens, start, prefill_end));
+    const Instant decode_end;
+    result.prefill_tok_s.push_back(wall_rate(result.prompt_tokens, start, prefill_end));
+    result.prefill_cpu_tok_s.push_back(cpu_rate(result.prompt_tokens, start, prefill_end));
     if (result.decode_tokens > 0) {
-      result.decode_tok_s.push_back(per_second(result.decode_tokens, prefill_end, decode_end));
+      result.decode_tok_s.push_back(wall_rate(result.decode_tokens, prefill_end, decode_end));
+      result.decode_cpu_tok_s.push_back(cpu_rate(result.decode_tokens, prefill_end, decode_end));
     }
   }
   return result;

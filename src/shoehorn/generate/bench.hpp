@@ -20,6 +20,10 @@ struct BenchResult {
   int decode_tokens = 0;
   std::vector<double> prefill_tok_s;  // one per run
   std::vector<double> decode_tok_s;
+  // Tokens per second of processor time (all threads' together): on a machine shared with
+  // other work, what one thread would do unloaded is closer to this than to the wall clock.
+  std::vector<double> prefill_cpu_tok_s;
+  std::vector<double> decode_cpu_tok_s;
 
   double median_prefill() const;
   double median_decode() const;
@@ -29,7 +33,8 @@ struct BenchResult {
 int bench_positions(const Config& config, const BenchSettings& settings);
 
 // Runs settings.runs times over a fixed pseudo-random prompt (the same on every host), decoding
-// greedily after it. transformer must hold bench_positions() positions.
+// greedily after it; the prompt runs in the transformer's batches. transformer must hold
+// bench_positions() positions.
 BenchResult bench(Transformer& transformer, const BenchSettings& settings);
 
 double median(std::vector<double> values);

@@ -1,6 +1,7 @@
 #include "shoehorn/generate/eval.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace shoehorn {
 
@@ -14,14 +15,23 @@ double negative_log_likelihood(std::span<const float> logits, int target) {
 EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int bos) {
   const std::size_t window = static_cast<std::size_t>(transformer.max_positions()) - 1;
   EvalResult result;
+  const std::size_t batch = static_cast<std::size_t>(transformer.max_batch());
+  std::vector<int> inputs;
+  inputs.reserve(batch);
   if (window == 0) return result;  // one position holds BOS and predicts nothing of the text
   for (std::size_t start = 0; start < tokens.size(); start += window) {
     const std::span<const int> part = tokens.subspan(start, std::min(window, tokens.size() - start));
-    int input = bos;
-    for (std::size_t i = 0; i < part.size(); ++i) {
-      const std::span<float> logits = transformer.forward(input, static_cast<int>(i));
-      result.nll += negative_log_likelihood(logits, part[i]);
-      input = part[i];
+    // Position i reads BOS or the token before it, in batches that return every logit.
+    for (std::size_t done = 0; done < part.size(); done += batch) {
+      const std::size_t n = std::min(batch, part.size() - done);
+      inputs.clear();
+      for (std::size_t i = done; i < done + n; ++i) inputs.push_back(i == 0 ? bos : part[i - 1]);
+      const std::span<float> logits =
+          transformer.forward_batch(inputs, static_cast<int>(done), Logits::all);
+      const std::size_t vocab = logits.size() / n;
+      for (std::size_t i = 0; i < n; ++i) {
+        result.nll += negative_log_likelihood(logits.subspan(i * vocab, vocab), part[done + i]);
+      }
     }
     result.tokens += part.size();
     ++result.windows;

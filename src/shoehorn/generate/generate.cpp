@@ -1,6 +1,5 @@
 #include "shoehorn/generate/generate.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <istream>
 #include <ostream>
@@ -19,17 +18,22 @@ double seconds_since(Clock::time_point start) {
 struct RunClock {
   Clock::time_point start = Clock::now();
   Clock::time_point decode_start{};
+  int first_call_positions = 0;
 
   void ran(int positions) {
-    if (positions == 1) decode_start = Clock::now();
+    if (first_call_positions == 0) {
+      decode_start = Clock::now();
+      first_call_positions = positions;
+    }
   }
   // Ends the output line and fills in the stats.
   void finish(GenerationStats& stats, int positions, std::ostream& out) const {
     out << '\n';
     out.flush();
     stats.positions = positions;
+    stats.first_call_positions = first_call_positions;
     stats.total_seconds = seconds_since(start);
-    if (positions > 1) stats.decode_seconds = seconds_since(decode_start);
+    if (positions > first_call_positions) stats.decode_seconds = seconds_since(decode_start);
   }
 };
 
@@ -51,7 +55,9 @@ std::optional<std::string> ask(std::istream& in, std::ostream& out, std::string_
 }  // namespace
 
 double GenerationStats::tokens_per_second() const {
-  return positions > 1 && decode_seconds > 0 ? (positions - 1) / decode_seconds : 0.0;
+  return positions > first_call_positions && decode_seconds > 0
+             ? (positions - first_call_positions) / decode_seconds
+             : 0.0;
 }
 
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
@@ -62,22 +68,21 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
   stats.prompt_tokens = static_cast<int>(prompt_tokens.size());
   RunClock clock;
 
-  // The prompt runs in chunks of the transformer's lanes (a streamed matrix is read once per
-  // chunk); only the last position of a chunk needs its logits.
-  const int forced = std::min(static_cast<int>(prompt_tokens.size()), steps);
-  const int lanes = transformer.lanes();
-  int token = prompt_tokens[0];
-  int pos = 0;
-  std::span<float> logits;
+  // Positions whose next token is the prompt's run as batches (no logits needed), up to a BOS
+  // in the prompt, where the loop below stops as llama2.c does.
+  const int prompt_size = static_cast<int>(prompt_tokens.size());
+  int forced = 0;
+  while (forced + 1 < prompt_size && forced < steps && prompt_tokens[forced + 1] != bos) ++forced;
+  if (forced > 0) transformer.prefill(std::span(prompt_tokens).first(forced), 0);
+  for (int pos = 0; pos < forced; ++pos) {
+    emit(out, tokenizer.decode(prompt_tokens[pos], prompt_tokens[pos + 1]));
+  }
+  if (forced > 0) clock.ran(forced);
+
+  int token = prompt_tokens[forced];
+  int pos = forced;
   while (pos < steps) {
-    if (pos >= forced) {
-      logits = transformer.forward(token, pos);
-    } else if (pos % lanes == 0) {
-      const std::span<const int> chunk(prompt_tokens);
-      logits = transformer.forward_chunk(
-          chunk.subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(std::min(lanes, forced - pos))),
-          pos);
-    }
+    const std::span<float> logits = transformer.forward(token, pos);
     const int next = pos + 1 < static_cast<int>(prompt_tokens.size())
                          ? prompt_tokens[static_cast<std::size_t>(pos) + 1]
                          : sampler.sample(logits);

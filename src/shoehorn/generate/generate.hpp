@@ -15,16 +15,17 @@ namespace shoehorn {
 
 struct GenerationStats {
   int prompt_tokens = 0;
-  int positions = 0;         // forward passes run
-  double decode_seconds = 0; // from the end of the first forward pass to the end, as llama2.c
+  int positions = 0;         // positions run
+  int first_call_positions = 1;  // positions the first forward call ran (a prompt batch: more)
+  double decode_seconds = 0; // from the end of the first forward call to the end, as llama2.c
   double total_seconds = 0;
 
-  // llama2.c's "achieved tok/s": positions after the first over the time they took.
+  // llama2.c's "achieved tok/s": positions after the first call over the time they took.
   double tokens_per_second() const;
 };
 
 // Runs positions 0..steps-1 (steps <= transformer.max_positions()): the prompt (after BOS) is
-// forced, then tokens are sampled until BOS or the last step.
+// forced, its positions in batches, then tokens are sampled until BOS or the last step.
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
                          std::string_view prompt, int steps, std::ostream& out);
 

@@ -3,10 +3,12 @@
 #include "shoehorn/quant/f16.hpp"
 #include "shoehorn/quant/round.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
 
+#include "shoehorn/kernels/block_rows.hpp"
 #include "shoehorn/kernels/elementwise.hpp"
 
 namespace shoehorn::kernels {
@@ -55,8 +57,8 @@ void matvec_f32_rows(float* out, const float* w, const float* x, int n, int row_
   }
 }
 
-void matvec_q8_group_rows(float* out, const Matrix& w, const MatvecInput& in, int row_begin,
-                          int row_end) {
+void matvec_q8_group_rows(float* out, const Matrix& w, const std::int8_t* xq,
+                          const float* xscales, int row_begin, int row_end) {
   const int n = w.cols;
   const int gs = w.group_size;
   for (int r = row_begin; r < row_end; ++r) {
@@ -66,9 +68,9 @@ void matvec_q8_group_rows(float* out, const Matrix& w, const MatvecInput& in, in
     for (int j = 0; j + gs <= n; j += gs) {
       std::int32_t ival = 0;
       for (int k = 0; k < gs; ++k) {
-        ival += static_cast<std::int32_t>(in.q[j + k]) * static_cast<std::int32_t>(wq[j + k]);
+        ival += static_cast<std::int32_t>(xq[j + k]) * static_cast<std::int32_t>(wq[j + k]);
       }
-      val += static_cast<float>(ival) * w.scales[(base + j) / gs] * in.scales[j / gs];
+      val += static_cast<float>(ival) * w.scales[(base + j) / gs] * xscales[j / gs];
     }
     out[r] = val;
   }
@@ -95,59 +97,54 @@ void matvec_f16_rows(float* out, const Matrix& w, const float* x, int row_begin,
   }
 }
 
-// ggml's block dot products with a Q8_0 input block: exact integer sums.
-std::int32_t block_dot(const BlockQ8_0& w, const BlockQ8_0& x) {
-  std::int32_t sum = 0;
-  for (int j = 0; j < kBlockValues; ++j) {
-    sum += static_cast<std::int32_t>(w.qs[j]) * static_cast<std::int32_t>(x.qs[j]);
-  }
-  return sum;
-}
+// Rows in chunks that stay in cache while every position of the batch reads them.
+constexpr int kRowsPerChunk = 16;
 
-// Nibble j pairs with input j, its high twin with input j + 16.
-std::int32_t block_dot(const BlockQ4_0& w, const BlockQ8_0& x) {
-  constexpr int kHalf = kBlockValues / 2;
-  std::int32_t sum = 0;
-  for (int j = 0; j < kHalf; ++j) {
-    sum += ((w.qs[j] & 0x0F) - 8) * x.qs[j] + ((w.qs[j] >> 4) - 8) * x.qs[j + kHalf];
-  }
-  return sum;
-}
-
-// Each block's integer sum, scaled by both blocks' scales, added up in order (as ggml does).
-template <class Block>
-void matvec_block_rows(float* out, const Block* w, int cols, std::span<const BlockQ8_0> x,
-                       int row_begin, int row_end) {
-  const std::size_t blocks = static_cast<std::size_t>(cols) / kBlockValues;
-  for (int r = row_begin; r < row_end; ++r) {
-    const Block* wr = w + static_cast<std::size_t>(r) * blocks;
-    float acc = 0.0f;
-    for (std::size_t b = 0; b < blocks; ++b) {
-      acc += static_cast<float>(block_dot(wr[b], x[b])) * (f16_to_f32(wr[b].d) * f16_to_f32(x[b].d));
+template <class RowsFn>
+void for_each_position(const Matrix& w, std::size_t out_stride, const MatvecInput& in,
+                       int row_begin, int row_end, RowsFn rows) {
+  for (int chunk = row_begin; chunk < row_end; chunk += kRowsPerChunk) {
+    const int chunk_end = std::min(row_end, chunk + kRowsPerChunk);
+    for (int p = 0; p < in.positions; ++p) {
+      rows(static_cast<std::size_t>(p) * out_stride, static_cast<std::size_t>(p) * w.cols, chunk,
+           chunk_end);
     }
-    out[r] = acc;
   }
 }
 
 }  // namespace
 
-void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
-                 int row_end) {
+void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out) {
+  block_kernels(kernel_path()).quantize_q8_0(x, out);
+}
+
+void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                 int row_begin, int row_end) {
+  const int blocks = w.cols / kBlockValues;
   switch (w.type) {
     case WeightType::f32:
-      matvec_f32_rows(out.data(), w.f32, in.f32.data(), w.cols, row_begin, row_end);
+      for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
+        matvec_f32_rows(out + o, w.f32, in.f32.data() + i, w.cols, b, e);
+      });
       return;
     case WeightType::q8_group:
-      matvec_q8_group_rows(out.data(), w, in, row_begin, row_end);
+      for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
+        matvec_q8_group_rows(out + o, w, in.q.data() + i,
+                             in.scales.data() + i / static_cast<std::size_t>(w.group_size), b, e);
+      });
       return;
     case WeightType::f16:
-      matvec_f16_rows(out.data(), w, in.f32.data(), row_begin, row_end);
+      for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
+        matvec_f16_rows(out + o, w, in.f32.data() + i, b, e);
+      });
       return;
     case WeightType::q8_0:
-      matvec_block_rows(out.data(), w.q8_0, w.cols, in.q8_0, row_begin, row_end);
+      block_kernels(kernel_path()).q8_0(out, out_stride, w.q8_0,
+                                        in.q8_0.data(), blocks, in.positions, row_begin, row_end);
       return;
     case WeightType::q4_0:
-      matvec_block_rows(out.data(), w.q4_0, w.cols, in.q8_0, row_begin, row_end);
+      block_kernels(kernel_path()).q4_0(out, out_stride, w.q4_0,
+                                        in.q8_0.data(), blocks, in.positions, row_begin, row_end);
       return;
   }
 }

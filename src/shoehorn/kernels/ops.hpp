@@ -22,19 +22,31 @@ struct QuantizedVector {
 };
 void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size);
 
-// The input of a matrix-vector product: floats, plus their int8 groups when the weights are
-// llama2.c Q8, plus their Q8_0 blocks when the weights are Q8_0 or Q4_0 (each computed once and
-// shared by every matrix that reads the same vector).
+// The input of a matrix-vector product, for one position or a batch of them (one vector after
+// another): floats, plus their int8 groups when the weights are llama2.c Q8, plus their Q8_0
+// blocks when the weights are Q8_0 or Q4_0 (each computed once and shared by every matrix that
+// reads the same vectors).
 struct MatvecInput {
   std::span<const float> f32;
   std::span<const std::int8_t> q;
   std::span<const float> scales;
   std::span<const BlockQ8_0> q8_0;
+  int positions = 1;
 };
 
-// out[r] for r in [row_begin, row_end): one row's sum runs in order over the columns.
-void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in, int row_begin,
-                 int row_end);
+// ggml's quantize_q8_0 of a batch of inputs, on the current kernel path (the same bits).
+void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
+
+// out[p * out_stride + r] for r in [row_begin, row_end) and every position p of the input: one
+// row's sum for one position runs in order over the columns (for Q8_0 and Q4_0: over the
+// blocks, see block_rows.hpp), the same on every kernel path and for any batch. out_stride is
+// w.rows for a whole matrix, more when w is a piece of a larger one's rows.
+void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                 int row_begin, int row_end);
+inline void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in,
+                        int row_begin, int row_end) {
+  matvec_rows(out.data(), static_cast<std::size_t>(w.rows), w, in, row_begin, row_end);
+}
 
 // Copies row `row` of an embedding table into out, dequantizing if needed.
 void embedding_row(std::span<float> out, const Matrix& table, int row);

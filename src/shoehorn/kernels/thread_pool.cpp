@@ -2,54 +2,86 @@
 
 namespace shoehorn {
 
+namespace {
+
+// About ten microseconds of polling before a thread sleeps: longer than the gaps between the
+// regions of one token, and short enough not to take much from other processes on a busy
+// machine (or under an emulator, where each poll is far slower).
+constexpr int kSpins = 1 << 10;
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Waits until value != old: spins first, then sleeps.
+template <class T>
+void wait_for_change(const std::atomic<T>& value, T old) {
+  for (int i = 0; i < kSpins; ++i) {
+    if (value.load(std::memory_order_acquire) != old) return;
+    cpu_relax();
+  }
+  value.wait(old, std::memory_order_acquire);
+}
+
+}  // namespace
+
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stopping_.store(true, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::work_until_done() {
-  for (int i = next_task_.fetch_add(1); i < tasks_; i = next_task_.fetch_add(1)) fn_(context_, i);
+// A claim succeeds only while the word still holds the region whose fields were read: the next
+// region's fields are written only after every task of this one was claimed and done.
+bool ThreadPool::run_next_task() {
+  std::uint64_t claim = claim_.load(std::memory_order_acquire);
+  while (true) {
+    const TaskFn fn = fn_.load(std::memory_order_relaxed);
+    void* context = context_.load(std::memory_order_relaxed);
+    const int tasks = tasks_.load(std::memory_order_relaxed);
+    const int task = static_cast<int>(claim & 0xFFFFFFFFu);
+    if (task >= tasks) return false;
+    if (claim_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) {
+      fn(context, task);
+      // The last task wakes the calling thread if it went to sleep.
+      if (done_.fetch_add(1, std::memory_order_release) + 1 == tasks) done_.notify_all();
+      return true;
+    }
+  }
 }
 
 void ThreadPool::dispatch(int tasks, TaskFn fn, void* context) {
-  {
-    std::lock_guard lock(mutex_);
-    fn_ = fn;
-    context_ = context;
-    tasks_ = tasks;
-    next_task_.store(0);
-    busy_workers_ = static_cast<int>(workers_.size());
-    ++generation_;
+  const std::uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  fn_.store(fn, std::memory_order_relaxed);
+  context_.store(context, std::memory_order_relaxed);
+  tasks_.store(tasks, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  claim_.store(static_cast<std::uint64_t>(generation) << 32, std::memory_order_release);
+  generation_.store(generation, std::memory_order_release);
+  generation_.notify_all();
+  while (run_next_task()) {
   }
-  wake_.notify_all();
-  work_until_done();
-  std::unique_lock lock(mutex_);
-  finished_.wait(lock, [this] { return busy_workers_ == 0; });
+  for (int done = done_.load(std::memory_order_acquire); done != tasks;
+       done = done_.load(std::memory_order_acquire)) {
+    wait_for_change(done_, done);
+  }
 }
 
 void ThreadPool::worker_loop() {
-  std::uint64_t seen = 0;
+  std::uint32_t seen = 0;
   while (true) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+    wait_for_change(generation_, seen);
+    seen = generation_.load(std::memory_order_acquire);
+    if (stopping_.load(std::memory_order_relaxed)) return;
+    while (run_next_task()) {
     }
-    work_until_done();
-    {
-      std::lock_guard lock(mutex_);
-      --busy_workers_;
-    }
-    finished_.notify_one();
   }
 }
 

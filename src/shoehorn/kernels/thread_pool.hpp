@@ -3,12 +3,16 @@
 //
 // Work is split into fixed tasks (for a matrix: ranges of rows), so that the result never
 // depends on how many threads there are or which one ran which task.
+//
+// A token runs dozens of short regions (microseconds each for small models), so regions are
+// started and finished with atomics: threads spin briefly before they sleep, and the calling
+// thread never waits for a thread that has not woken up: whoever comes claims the next task,
+// and a region ends when all its tasks are done. On a busy machine a descheduled worker then
+// costs its share of the work, not a round trip through the scheduler per region.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -37,21 +41,23 @@ class ThreadPool {
  private:
   using TaskFn = void (*)(void*, int);
   void dispatch(int tasks, TaskFn fn, void* context);
-  void work_until_done();
+  // Claims and runs one task of the current region; false when none is left.
+  bool run_next_task();
   void worker_loop();
 
   std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable finished_;
-  std::uint64_t generation_ = 0;  // bumped for each parallel region
-  int busy_workers_ = 0;
-  bool stopping_ = false;
-
-  TaskFn fn_ = nullptr;
-  void* context_ = nullptr;
-  int tasks_ = 0;
-  std::atomic<int> next_task_{0};
+  // The region: written before `claim_` publishes its generation (release), read after it is
+  // acquired; atomics because a late worker may read them while the next region is set up
+  // (it then fails to claim: see run_next_task).
+  std::atomic<TaskFn> fn_{nullptr};
+  std::atomic<void*> context_{nullptr};
+  std::atomic<int> tasks_{0};
+  // Generation in the high half, the next unclaimed task in the low half: a task is claimed by
+  // one compare-and-swap that also proves the region is still the current one.
+  std::atomic<std::uint64_t> claim_{0};
+  std::atomic<int> done_{0};                 // tasks of the current region finished
+  std::atomic<std::uint32_t> generation_{0};  // what sleeping workers wait on
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace shoehorn

@@ -150,17 +150,21 @@ MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
   }
   const std::uint64_t min_slot = aligned(max_row);
   const std::uint64_t embedding_row = aligned(rows_buffer_bytes(file.tensors[plan.embedding_tensor], 1));
-  auto fixed = [&](int lanes) {
-    return plan.process_bytes + Transformer::bytes(c, request.positions, lanes).activations +
-           plan.kv_bytes + norms + embedding_row;
+  auto activations = [&](int batch) {
+    return Transformer::bytes(c, request.positions, batch, request.logits).activations;
+  };
+  auto fixed = [&](int batch) {
+    return plan.process_bytes + activations(batch) + plan.kv_bytes + norms + embedding_row;
   };
   plan.minimum_budget = fixed(1) + 2 * min_slot;
 
-  // Everything fits: nothing streams.
-  plan.lanes = 1;
-  plan.activation_bytes = Transformer::bytes(c, request.positions, 1).activations;
+  // Everything fits, with the largest batch that does (down to one position): nothing streams.
   plan.resident_weight_bytes = all_weights;
-  if (request.budget == 0 || plan.total_bytes() <= request.budget) return plan;
+  for (plan.batch = std::max(1, request.batch);; plan.batch /= 2) {
+    plan.activation_bytes = activations(plan.batch);
+    if (request.budget == 0 || plan.total_bytes() <= request.budget) return plan;
+    if (plan.batch == 1) break;
+  }
 
   if (request.budget < plan.minimum_budget) {
     fail(file.path, "a memory budget of " + format_bytes(request.budget) + " cannot run this model for " +
@@ -168,11 +172,11 @@ MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
                         format_bytes(plan.minimum_budget) + " (" +
                         std::to_string(plan.minimum_budget) + " bytes)");
   }
-  // Fewer prompt lanes when their activations do not fit beside two minimal slots.
-  plan.lanes = std::max(1, request.lanes);
-  while (plan.lanes > 1 && fixed(plan.lanes) + 2 * min_slot > request.budget) plan.lanes /= 2;
-  plan.activation_bytes = Transformer::bytes(c, request.positions, plan.lanes).activations;
-  std::uint64_t room = request.budget - fixed(plan.lanes);
+  // A smaller batch when its activations do not fit beside two minimal slots.
+  plan.batch = std::max(1, request.batch);
+  while (plan.batch > 1 && fixed(plan.batch) + 2 * min_slot > request.budget) plan.batch /= 2;
+  plan.activation_bytes = activations(plan.batch);
+  std::uint64_t room = request.budget - fixed(plan.batch);
 
   // Two slots (one computes while the other fills), as large as a read should be.
   const std::vector<Use> uses = forward_uses(file);

@@ -12,6 +12,7 @@
 
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/model/model.hpp"
+#include "shoehorn/model/transformer.hpp"
 
 namespace shoehorn {
 
@@ -37,7 +38,8 @@ std::uint64_t host_process_bytes(const Config& config);
 struct PlanRequest {
   std::uint64_t budget = 0;  // bytes for the whole process; 0: no cap (everything resident)
   int positions = 256;       // positions the run needs (the KV cache's length)
-  int lanes = 16;            // prompt tokens per chunk when streaming
+  int batch = kPrefillBatch;  // prompt positions per forward pass (fewer if they do not fit)
+  Logits logits = Logits::last;  // whether passes return every position's logits (eval)
   std::uint64_t process_bytes = 0;
   std::uint64_t max_piece_bytes = 1 << 20;  // largest read into one stream buffer
 };
@@ -56,7 +58,7 @@ struct StreamStep {
 struct MemoryPlan {
   std::uint64_t budget = 0;
   int positions = 0;
-  int lanes = 1;
+  int batch = 1;
   std::uint64_t process_bytes = 0;
   std::uint64_t activation_bytes = 0;
   std::uint64_t kv_bytes = 0;

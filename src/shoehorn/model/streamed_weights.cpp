@@ -87,7 +87,7 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
                 " where the forward pass asks for " + tensor_name(role, layer));
   }
   holding_ = true;
-  return {slot.matrix, s.first_row, s.last};
+  return {slot.matrix, s.first_row, s.last, true};
 }
 
 void StreamedWeights::done() {

@@ -1,9 +1,9 @@
 #include "shoehorn/model/transformer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
-#include <initializer_list>
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
@@ -14,13 +14,16 @@ namespace {
 
 using kernels::MatvecInput;
 
-// The input of the matrices that read x: x itself, plus what their formats multiply with,
-// quantized once into scratch for all of them (llama2.c Q8 groups, ggml Q8_0 blocks).
-MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::span<const float> x,
+// The input of the matrices that read x (positions vectors of cols floats, one after another):
+// x itself, plus what their formats multiply with, quantized once into scratch for all of them
+// (llama2.c Q8 groups, ggml Q8_0 blocks). Groups and blocks never straddle two vectors (cols is
+// a multiple of both), so the batch quantizes as one long vector.
+MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float> x, int positions,
                           const InputScratch& scratch) {
-  MatvecInput in{x, {}, {}, {}};
+  MatvecInput in{x, {}, {}, {}, positions};
   bool groups_done = false, blocks_done = false;
-  for (const Matrix* w : readers) {
+  for (const Matrix& reader : readers) {
+    const Matrix* w = &reader;
     if (w->type == WeightType::q8_group && !groups_done) {
       const std::size_t groups = x.size() / static_cast<std::size_t>(w->group_size);
       kernels::quantize_q8_groups(x, {scratch.q.first(x.size()), scratch.scales.first(groups)},
@@ -31,7 +34,7 @@ MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::spa
     }
     if ((w->type == WeightType::q8_0 || w->type == WeightType::q4_0) && !blocks_done) {
       const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
-      quantize_q8_0(x, blocks);
+      kernels::quantize_input_q8_0(x, blocks);
       in.q8_0 = blocks;
       blocks_done = true;
     }
@@ -39,108 +42,184 @@ MatvecInput prepare_input(std::initializer_list<const Matrix*> readers, std::spa
   return in;
 }
 
-// Below this many multiply-adds a matrix is not worth waking other threads for.
-constexpr std::int64_t kParallelMatvecWork = 1 << 15;
+// Below this many multiply-adds a region is not worth waking other threads for.
+constexpr std::int64_t kParallelWork = 1 << 15;
+
+// Rows per task are a multiple of the SIMD kernels' four-row tiles.
+constexpr int kRowTile = 4;
+
+std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
+  return batch.subspan(static_cast<std::size_t>(slot) * size, size);
+}
 
 }  // namespace
 
-TransformerBytes Transformer::bytes(const Config& c, int max_positions, int lanes) {
-  const std::size_t dim = c.dim, hidden = c.hidden_dim, n = static_cast<std::size_t>(lanes);
+TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_batch,
+                                    Logits logits) {
+  const std::size_t batch = max_batch;
+  const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch;
   const std::size_t positions = max_positions, half_head = c.head_size() / 2;
   const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * c.kv_dim();
   ArenaPlan activations;
-  for (int i = 0; i < 5; ++i) activations.add<float>(n * dim);  // x, xb, xb2, q, xq scales
-  for (int i = 0; i < 3; ++i) activations.add<float>(n * hidden);  // hb, hb2, hq scales
-  activations.add<float>(static_cast<std::size_t>(c.n_heads) * positions);  // att
-  activations.add<float>(c.vocab_size);                                     // logits
-  activations.add<float>(half_head);                                        // rope freq
-  activations.add<float>(n * half_head);                                    // rope cos
-  activations.add<float>(n * half_head);                                    // rope sin
-  activations.add<std::int8_t>(n * dim);
-  activations.add<std::int8_t>(n * hidden);
-  activations.add<BlockQ8_0>(n * (dim / kBlockValues));
-  activations.add<BlockQ8_0>(n * (hidden / kBlockValues));
+  for (int i = 0; i < 5; ++i) activations.add<float>(dim);     // x, xb, xb2, q, xq scales
+  for (int i = 0; i < 3; ++i) activations.add<float>(hidden);  // hb, hb2, hq scales
+  activations.add<float>(static_cast<std::size_t>(c.n_heads) * positions * batch);  // att
+  activations.add<float>(static_cast<std::size_t>(c.vocab_size) *
+                         (logits == Logits::all ? batch : 1));  // logits
+  activations.add<float>(half_head);                            // rope freq
+  for (int i = 0; i < 2; ++i) activations.add<float>(half_head * batch);  // rope cos, sin
+  activations.add<std::int8_t>(dim);
+  activations.add<std::int8_t>(hidden);
+  activations.add<BlockQ8_0>(dim / kBlockValues);
+  activations.add<BlockQ8_0>(hidden / kBlockValues);
   ArenaPlan kv;
   kv.add<float>(cache);
   kv.add<float>(cache);
   return {activations.bytes(), kv.bytes()};
 }
 
-Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool,
-                         WeightSource* weights, int lanes)
+Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool, int max_batch,
+                         WeightSource* weights, Logits logits)
     : model_(model),
       max_positions_(max_positions),
+      max_batch_(max_batch),
       pool_(pool),
       resident_(model.weights),
       weights_(weights != nullptr ? weights : &resident_),
-      lanes_(lanes) {
+      logits_kept_(logits) {
   const Config& c = model.config();
   if (max_positions < 1 || max_positions > c.seq_len) {
     throw Error("positions " + std::to_string(max_positions) + " outside 1.." +
                 std::to_string(c.seq_len));
   }
-  if (lanes < 1) throw Error("lanes " + std::to_string(lanes) + " must be at least 1");
-  const std::size_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
+  if (max_batch < 1) throw Error("batch " + std::to_string(max_batch) + " below 1");
+  const std::size_t batch = max_batch;
+  const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch, kv_dim = c.kv_dim();
   const std::size_t positions = max_positions, half_head = c.head_size() / 2;
-  const std::size_t n = static_cast<std::size_t>(lanes);
   const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * kv_dim;
-  arena_ = Arena(bytes(c, max_positions, lanes).total());
+  const std::size_t vocab = static_cast<std::size_t>(c.vocab_size) * (logits == Logits::all ? batch : 1);
+  arena_ = Arena(bytes(c, max_positions, max_batch, logits).total());
 
-  x_ = arena_.allocate<float>(n * dim);
-  xb_ = arena_.allocate<float>(n * dim);
-  xb2_ = arena_.allocate<float>(n * dim);
-  q_ = arena_.allocate<float>(n * dim);
-  const std::span<float> xq_scales = arena_.allocate<float>(n * dim);
-  hb_ = arena_.allocate<float>(n * hidden);
-  hb2_ = arena_.allocate<float>(n * hidden);
-  const std::span<float> hq_scales = arena_.allocate<float>(n * hidden);
-  att_ = arena_.allocate<float>(static_cast<std::size_t>(c.n_heads) * positions);
-  logits_ = arena_.allocate<float>(c.vocab_size);
+  x_ = arena_.allocate<float>(dim);
+  xb_ = arena_.allocate<float>(dim);
+  xb2_ = arena_.allocate<float>(dim);
+  q_ = arena_.allocate<float>(dim);
+  const std::span<float> xq_scales = arena_.allocate<float>(dim);
+  hb_ = arena_.allocate<float>(hidden);
+  hb2_ = arena_.allocate<float>(hidden);
+  const std::span<float> hq_scales = arena_.allocate<float>(hidden);
+  att_ = arena_.allocate<float>(static_cast<std::size_t>(c.n_heads) * positions * batch);
+  logits_ = arena_.allocate<float>(vocab);
   rope_freq_ = arena_.allocate<float>(half_head);
-  rope_cos_ = arena_.allocate<float>(n * half_head);
-  rope_sin_ = arena_.allocate<float>(n * half_head);
-  const std::span<std::int8_t> xq = arena_.allocate<std::int8_t>(n * dim);
-  const std::span<std::int8_t> hq = arena_.allocate<std::int8_t>(n * hidden);
-  const std::span<BlockQ8_0> xblocks = arena_.allocate<BlockQ8_0>(n * (dim / kBlockValues));
-  const std::span<BlockQ8_0> hblocks = arena_.allocate<BlockQ8_0>(n * (hidden / kBlockValues));
+  rope_cos_ = arena_.allocate<float>(half_head * batch);
+  rope_sin_ = arena_.allocate<float>(half_head * batch);
+  xq_ = {arena_.allocate<std::int8_t>(dim), xq_scales,
+         arena_.allocate<BlockQ8_0>(dim / kBlockValues)};
+  hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
+         arena_.allocate<BlockQ8_0>(hidden / kBlockValues)};
   key_cache_ = arena_.allocate<float>(cache);
   value_cache_ = arena_.allocate<float>(cache);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t xb = dim / kBlockValues, hbk = hidden / kBlockValues;
-    xq_.push_back({xq.subspan(i * dim, dim), xq_scales.subspan(i * dim, dim),
-                   xblocks.subspan(i * xb, xb)});
-    hq_.push_back({hq.subspan(i * hidden, hidden), hq_scales.subspan(i * hidden, hidden),
-                   hblocks.subspan(i * hbk, hbk)});
-  }
-  in_.resize(n);
 
   kernels::rope_frequencies(rope_freq_, c.rope_theta, c.head_size());
 }
 
-void Transformer::matvec(std::span<float> out, const Matrix& w, const MatvecInput& in) {
-  const std::int64_t work = static_cast<std::int64_t>(w.rows) * w.cols;
-  if (pool_ == nullptr || pool_->size() == 1 || work < kParallelMatvecWork) {
-    kernels::matvec_rows(out, w, in, 0, w.rows);
-    return;
+// Each product's matrix comes from the weight source piece by piece. Resident pieces stay
+// valid, so they gather into one parallel region (q, k and v together); a streamed piece holds
+// a stream buffer, so its region runs before the buffer goes back for the next read.
+void Transformer::matmul(std::initializer_list<Product> products, std::span<const float> x,
+                         const InputScratch& scratch, int positions) {
+  constexpr std::size_t kMaxJobs = 3;
+  std::array<Matrix, kMaxJobs> formats{};  // each product's matrix as the model describes it
+  for (std::size_t i = 0; i < products.size(); ++i) {
+    const Product& p = products.begin()[i];
+    formats[i] = tensor_of(model_.weights, p.role, p.layer);
   }
-  // A few tasks per thread even out the load; each row's sum stays whole in one task.
-  const int tasks = std::min(w.rows, 4 * pool_->size());
-  auto rows = [&](int task) {
-    const int begin = static_cast<int>(static_cast<std::int64_t>(w.rows) * task / tasks);
-    const int end = static_cast<int>(static_cast<std::int64_t>(w.rows) * (task + 1) / tasks);
-    kernels::matvec_rows(out, w, in, begin, end);
-  };
-  pool_->run(tasks, rows);
+  const MatvecInput in =
+      prepare_input(std::span(formats).first(products.size()), x, positions, scratch);
+  std::array<PieceJob, kMaxJobs> jobs;
+  std::size_t gathered = 0;
+  for (const Product& p : products) {
+    const std::size_t stride = p.out.size() / static_cast<std::size_t>(positions);
+    for (bool last = false; !last;) {
+      const WeightPiece piece = weights_->next(p.role, p.layer);
+      jobs[gathered++] = {p.out.data() + piece.first_row, stride, piece.matrix};
+      last = piece.last;
+      if (piece.streamed || gathered == kMaxJobs) {
+        run_jobs(std::span(jobs).first(gathered), in);
+        gathered = 0;
+        weights_->done();
+      }
+    }
+  }
+  run_jobs(std::span(jobs).first(gathered), in);
 }
 
-void Transformer::attend_head(int layer, int pos, int lane, int h) {
+// Every job of one input in one parallel region: each piece's rows are cut into a few tasks
+// per thread; each row's sum stays whole in one task.
+void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in) {
+  std::int64_t work = 0;
+  for (const PieceJob& j : jobs) work += static_cast<std::int64_t>(j.w.rows) * j.w.cols;
+  work *= in.positions;
+  if (pool_ == nullptr || pool_->size() == 1 || work < kParallelWork) {
+    for (const PieceJob& j : jobs) kernels::matvec_rows(j.out, j.stride, j.w, in, 0, j.w.rows);
+    return;
+  }
+  constexpr std::size_t kMaxJobs = 3;
+  std::array<int, kMaxJobs + 1> first_task{};  // each job's first task
+  std::array<int, kMaxJobs> rows_per_task{};
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const int rows = jobs[i].w.rows;
+    const int tasks = std::max(1, std::min(rows / kRowTile, 4 * pool_->size()));
+    const int tiles = (rows + kRowTile - 1) / kRowTile;
+    rows_per_task[i] = (tiles + tasks - 1) / tasks * kRowTile;
+    first_task[i + 1] = first_task[i] + (rows + rows_per_task[i] - 1) / rows_per_task[i];
+  }
+  auto rows = [&](int task) {
+    std::size_t k = 0;
+    while (task >= first_task[k + 1]) ++k;
+    const PieceJob& j = jobs[k];
+    const int begin = (task - first_task[k]) * rows_per_task[k];
+    kernels::matvec_rows(j.out, j.stride, j.w, in, begin, std::min(j.w.rows, begin + rows_per_task[k]));
+  };
+  pool_->run(first_task[jobs.size()], rows);
+}
+
+// RoPE on the batch's queries and on its keys in the cache, as llama2.c rotates one position.
+void Transformer::rotate(int layer, int pos, int batch) {
+  const Config& c = config();
+  const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
+  const std::size_t half_head = rope_freq_.size();
+  for (int slot = 0; slot < batch; ++slot) {
+    const std::span<float> q = vector_at(q_, slot, dim);
+    const std::size_t at = (static_cast<std::size_t>(layer) * max_positions_ + pos + slot) * kv_dim;
+    const std::span<float> k = key_cache_.subspan(at, kv_dim);
+    const float* cos = rope_cos_.data() + slot * half_head;
+    const float* sin = rope_sin_.data() + slot * half_head;
+    for (int i = 0; i < dim; i += 2) {
+      const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
+      const float fcr = cos[pair], fci = sin[pair];
+      const int rotations = i < kv_dim ? 2 : 1;  // q always, k only within kv_dim
+      for (int r = 0; r < rotations; ++r) {
+        float* vec = r == 0 ? q.data() : k.data();
+        const float v0 = vec[i], v1 = vec[i + 1];
+        vec[i] = v0 * fcr - v1 * fci;
+        vec[i + 1] = v0 * fci + v1 * fcr;
+      }
+    }
+  }
+}
+
+// One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
+void Transformer::attend_head(int layer, int pos, int slot, int h) {
   const Config& c = config();
   const int head_size = c.head_size(), kv_dim = c.kv_dim(), kv_mul = c.kv_mul();
   const std::size_t loff = static_cast<std::size_t>(layer) * max_positions_ * kv_dim;
   const float scale = std::sqrt(static_cast<float>(head_size));
-  const float* q = rows(q_, c.dim)[lane].data() + static_cast<std::size_t>(h) * head_size;
-  const std::span<float> att = att_.subspan(static_cast<std::size_t>(h) * max_positions_,
-                                            static_cast<std::size_t>(pos) + 1);
+  const std::size_t vector = static_cast<std::size_t>(slot) * c.dim + static_cast<std::size_t>(h) * head_size;
+  const float* q = q_.data() + vector;
+  const std::span<float> att =
+      att_.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
+                   static_cast<std::size_t>(pos) + 1);
   const std::size_t head_off = static_cast<std::size_t>(h / kv_mul) * head_size;
   for (int t = 0; t <= pos; ++t) {
     const float* k = key_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
@@ -150,7 +229,7 @@ void Transformer::attend_head(int layer, int pos, int lane, int h) {
     att[t] = score;
   }
   kernels::softmax(att);
-  float* xb = rows(xb_, c.dim)[lane].data() + static_cast<std::size_t>(h) * head_size;
+  float* xb = xb_.data() + vector;
   std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
   for (int t = 0; t <= pos; ++t) {
     const float* v = value_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
@@ -159,123 +238,98 @@ void Transformer::attend_head(int layer, int pos, int lane, int h) {
   }
 }
 
-// Heads are independent: each reads its own query and writes its own scores and output.
-void Transformer::attention(int layer, int pos, int lane) {
+// Heads are independent, and so are the batch's positions once their keys and values are in
+// the cache (each attends causally, up to itself): one task per position and head.
+void Transformer::attention(int layer, int pos, int batch) {
   const Config& c = config();
-  auto head = [&](int h) { attend_head(layer, pos, lane, h); };
-  const std::int64_t work = static_cast<std::int64_t>(pos + 1) * c.dim * 2;
-  if (pool_ == nullptr || work < kParallelMatvecWork) {
-    for (int h = 0; h < c.n_heads; ++h) head(h);
+  auto head = [&](int task) { attend_head(layer, pos + task / c.n_heads, task / c.n_heads, task % c.n_heads); };
+  const int tasks = batch * c.n_heads;
+  const std::int64_t work = static_cast<std::int64_t>(pos + batch) * batch * c.dim * 2;
+  if (pool_ == nullptr || work < kParallelWork) {
+    for (int t = 0; t < tasks; ++t) head(t);
   } else {
-    pool_->run(c.n_heads, head);
-  }
-}
-
-void Transformer::project(TensorRole role, int layer, LaneRows out, int lanes) {
-  for (;;) {
-    const WeightPiece piece = weights_->next(role, layer);
-    const std::size_t first = static_cast<std::size_t>(piece.first_row);
-    const std::size_t count = static_cast<std::size_t>(piece.matrix.rows);
-    for (int lane = 0; lane < lanes; ++lane) {
-      matvec(out[lane].subspan(first, count), piece.matrix, in_[static_cast<std::size_t>(lane)]);
-    }
-    weights_->done();
-    if (piece.last) return;
+    pool_->run(tasks, head);
   }
 }
 
 std::span<float> Transformer::forward(int token, int pos) {
-  return forward_chunk(std::span<const int>(&token, 1), pos);
+  return forward_batch(std::span(&token, 1), pos, Logits::last);
 }
 
-std::span<float> Transformer::forward_chunk(std::span<const int> tokens, int pos) {
+std::span<float> Transformer::prefill(std::span<const int> tokens, int pos) {
+  std::span<float> logits;
+  for (std::size_t done = 0; done < tokens.size(); done += static_cast<std::size_t>(max_batch_)) {
+    const std::span<const int> part =
+        tokens.subspan(done, std::min<std::size_t>(max_batch_, tokens.size() - done));
+    logits = forward_batch(part, pos + static_cast<int>(done), Logits::last);
+  }
+  return logits;
+}
+
+std::span<float> Transformer::forward_batch(std::span<const int> tokens, int pos, Logits which) {
   const Config& c = config();
   const Weights& w = model_.weights;
-  const int lanes = static_cast<int>(tokens.size());
-  if (lanes < 1 || lanes > lanes_ || pos < 0 || pos + lanes > max_positions_) {
-    throw Error("forward_chunk: " + std::to_string(lanes) + " tokens at position " +
-                std::to_string(pos) + " do not fit " + std::to_string(lanes_) + " lanes and " +
-                std::to_string(max_positions_) + " positions");
+  const int batch = static_cast<int>(tokens.size());
+  if (batch < 1 || batch > max_batch_ || pos < 0 || pos + batch > max_positions_) {
+    throw Error("forward_batch: " + std::to_string(batch) + " tokens at position " +
+                std::to_string(pos) + " do not fit a batch of " + std::to_string(max_batch_) +
+                " and " + std::to_string(max_positions_) + " positions");
   }
-  const LaneRows x = rows(x_, c.dim), cos = rows(rope_cos_, c.head_size() / 2),
-                 sin = rows(rope_sin_, c.head_size() / 2);
+  if (which == Logits::all && logits_kept_ != Logits::all && batch > 1) {
+    throw Error("forward_batch: every position's logits asked of a transformer planned for the last");
+  }
+  const std::size_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
+  const std::size_t half_head = rope_freq_.size();
+  const std::span<float> x = x_.first(dim * batch), xb = xb_.first(dim * batch);
+  const std::span<float> xb2 = xb2_.first(dim * batch), q = q_.first(dim * batch);
+  const std::span<float> hb = hb_.first(hidden * batch), hb2 = hb2_.first(hidden * batch);
 
-  for (int lane = 0; lane < lanes; ++lane) {
-    const EmbeddingRow row = weights_->embedding(tokens[static_cast<std::size_t>(lane)]);
-    kernels::embedding_row(x[lane], row.table, row.row);
+  for (int s = 0; s < batch; ++s) {
+    const EmbeddingRow row = weights_->embedding(tokens[s]);
+    kernels::embedding_row(vector_at(x, s, dim), row.table, row.row);
     // The rotation angles depend only on the position: computed once for all layers.
-    kernels::rope_angles(rope_freq_, pos + lane, cos[lane], sin[lane]);
+    kernels::rope_angles(rope_freq_, pos + s, vector_at(rope_cos_, s, half_head),
+                         vector_at(rope_sin_, s, half_head));
   }
 
-  for (int l = 0; l < c.n_layers; ++l) layer(l, pos, lanes);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& lw = w.layers[l];
+    const std::size_t at = (static_cast<std::size_t>(l) * max_positions_ + pos) * kv_dim;
+    const std::span<float> k = key_cache_.subspan(at, kv_dim * batch);
+    const std::span<float> v = value_cache_.subspan(at, kv_dim * batch);
 
-  // Only the last token's logits are wanted.
-  const std::span<float> last = x[lanes - 1];
-  kernels::rmsnorm(last, last, w.final_norm, c.norm_eps);
-  in_[0] = prepare_input({&w.classifier}, last, xq_[0]);
-  project(TensorRole::classifier, -1, {logits_.data(), 0, logits_.size()}, 1);
-  return logits_;
-}
-
-void Transformer::layer(int l, int pos, int lanes) {
-  const Config& c = config();
-  const LayerWeights& lw = model_.weights.layers[static_cast<std::size_t>(l)];
-  const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
-  const std::size_t loff = static_cast<std::size_t>(l) * max_positions_ * kv_dim;
-  const LaneRows x = rows(x_, dim), xb = rows(xb_, dim), xb2 = rows(xb2_, dim),
-                 q = rows(q_, dim), hb = rows(hb_, c.hidden_dim), hb2 = rows(hb2_, c.hidden_dim),
-                 cos = rows(rope_cos_, head_size / 2), sin = rows(rope_sin_, head_size / 2);
-  const std::size_t here = loff + static_cast<std::size_t>(pos) * kv_dim;
-  const LaneRows k{key_cache_.data() + here, static_cast<std::size_t>(kv_dim),
-                   static_cast<std::size_t>(kv_dim)};
-  const LaneRows v{value_cache_.data() + here, static_cast<std::size_t>(kv_dim),
-                   static_cast<std::size_t>(kv_dim)};
-  auto inputs = [&](std::initializer_list<const Matrix*> readers, LaneRows from,
-                    const std::vector<InputScratch>& scratch) {
-    for (int lane = 0; lane < lanes; ++lane) {
-      const std::size_t i = static_cast<std::size_t>(lane);
-      in_[i] = prepare_input(readers, from[lane], scratch[i]);
+    for (int s = 0; s < batch; ++s) {
+      kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.attn_norm, c.norm_eps);
     }
-  };
+    matmul({{q, TensorRole::wq, l}, {k, TensorRole::wk, l}, {v, TensorRole::wv, l}}, xb, xq_, batch);
+    rotate(l, pos, batch);
+    attention(l, pos, batch);
 
-  for (int lane = 0; lane < lanes; ++lane) {
-    kernels::rmsnorm(xb[lane], x[lane], lw.attn_norm, c.norm_eps);
-  }
-  inputs({&lw.wq, &lw.wk, &lw.wv}, xb, xq_);
-  project(TensorRole::wq, l, q, lanes);
-  project(TensorRole::wk, l, k, lanes);
-  project(TensorRole::wv, l, v, lanes);
+    matmul({{xb2, TensorRole::wo, l}}, xb, xq_, batch);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += xb2[i];
 
-  for (int lane = 0; lane < lanes; ++lane) {
-    for (int i = 0; i < dim; i += 2) {
-      const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
-      const float fcr = cos[lane][pair], fci = sin[lane][pair];
-      const int rotations = i < kv_dim ? 2 : 1;  // q always, k only within kv_dim
-      for (int r = 0; r < rotations; ++r) {
-        float* vec = r == 0 ? q[lane].data() : k[lane].data();
-        const float v0 = vec[i], v1 = vec[i + 1];
-        vec[i] = v0 * fcr - v1 * fci;
-        vec[i + 1] = v0 * fci + v1 * fcr;
-      }
+    for (int s = 0; s < batch; ++s) {
+      kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.ffn_norm, c.norm_eps);
     }
-    attention(l, pos + lane, lane);
+    matmul({{hb, TensorRole::w1, l}, {hb2, TensorRole::w3, l}}, xb, xq_, batch);
+    for (int s = 0; s < batch; ++s) {
+      kernels::swiglu(vector_at(hb, s, hidden), vector_at(hb2, s, hidden));
+    }
+    matmul({{xb, TensorRole::w2, l}}, hb, hq_, batch);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += xb[i];
   }
 
-  inputs({&lw.wo}, xb, xq_);
-  project(TensorRole::wo, l, xb2, lanes);
-  for (int lane = 0; lane < lanes; ++lane) {
-    for (int i = 0; i < dim; ++i) x[lane][i] += xb2[lane][i];
-    kernels::rmsnorm(xb[lane], x[lane], lw.ffn_norm, c.norm_eps);
+  // Logits of the last position only, unless every one is asked for.
+  const int first = which == Logits::all ? 0 : batch - 1;
+  const std::span<float> out = x.subspan(first * dim);
+  for (int s = 0; s < batch - first; ++s) {
+    const std::span<float> xs = vector_at(out, s, dim);
+    kernels::rmsnorm(xs, xs, w.final_norm, c.norm_eps);
   }
-  inputs({&lw.w1, &lw.w3}, xb, xq_);
-  project(TensorRole::w1, l, hb, lanes);
-  project(TensorRole::w3, l, hb2, lanes);
-  for (int lane = 0; lane < lanes; ++lane) kernels::swiglu(hb[lane], hb2[lane]);
-  inputs({&lw.w2}, hb, hq_);
-  project(TensorRole::w2, l, xb, lanes);
-  for (int lane = 0; lane < lanes; ++lane) {
-    for (int i = 0; i < dim; ++i) x[lane][i] += xb[lane][i];
-  }
+  const std::span<float> logits =
+      logits_.first(static_cast<std::size_t>(c.vocab_size) * (batch - first));
+  matmul({{logits, TensorRole::classifier, -1}}, out, xq_, batch - first);
+  return logits;
 }
 
 }  // namespace shoehorn

@@ -1,8 +1,11 @@
-// The Llama forward pass for one token at a time, over a KV cache sized by the positions the
-// caller will actually use (not the model's whole context).
+// The Llama forward pass, one token at a time or a batch of prompt positions at once, over a KV
+// cache sized by the positions the caller will actually use (not the model's whole context).
+// Its matrices come from a WeightSource (resident or streamed piece by piece), so the same
+// batched, threaded SIMD products run whether the model is in memory or read from the file.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -14,14 +17,21 @@
 
 namespace shoehorn {
 
-// Room for one input vector in the quantized forms that weights multiply with.
+// Room for a batch of input vectors in the quantized forms that weights multiply with.
 struct InputScratch {
   std::span<std::int8_t> q;       // llama2.c Q8 groups
   std::span<float> scales;
   std::span<BlockQ8_0> blocks;    // ggml Q8_0 (for Q8_0 and Q4_0 weights)
 };
 
-// Bytes of a Transformer's arena: activations (for `lanes` tokens at a time) and the KV cache.
+// Prompt positions per batch by default (--chunk): a layer's activations for this many stay in
+// cache while each weight row (resident or streamed) is read once for all of them.
+inline constexpr int kPrefillBatch = 32;
+
+// Which logits a batch returns.
+enum class Logits { last, all };
+
+// Bytes of a Transformer's arena: activations (for a batch of positions) and the KV cache.
 struct TransformerBytes {
   std::size_t activations = 0;
   std::size_t kv_cache = 0;
@@ -31,62 +41,74 @@ struct TransformerBytes {
 class Transformer {
  public:
   // max_positions: how many positions forward() will be called for (1..seq_len).
-  // pool: threads that share each matrix-vector product and the attention heads (none: this
-  // thread alone). Results are identical for any number of threads.
-  // weights: where the matrices come from (none: the model's own arena); lanes: how many
-  // prompt tokens forward_chunk() takes at once, so that each matrix is fetched once per chunk.
+  // pool: threads that share each matrix product and the attention heads (none: this thread
+  // alone). max_batch: the most positions one forward_batch() call runs (its activations are
+  // planned for that many). weights: where the matrices come from (none: the model's own
+  // arena). logits: whether batches may return every position's logits (room for max_batch of
+  // them) or only the last's. Results are identical for any number of threads, any batch and
+  // any weight source.
   Transformer(const Model& model, int max_positions, ThreadPool* pool = nullptr,
-              WeightSource* weights = nullptr, int lanes = 1);
+              int max_batch = 1, WeightSource* weights = nullptr, Logits logits = Logits::last);
 
-  static TransformerBytes bytes(const Config& config, int max_positions, int lanes);
+  static TransformerBytes bytes(const Config& config, int max_positions, int max_batch,
+                                Logits logits = Logits::last);
 
   // Runs token at position pos (0 <= pos < max_positions) and returns the logits, which stay
   // valid until the next call. Allocates nothing.
   std::span<float> forward(int token, int pos);
-  // Runs tokens (1..lanes of them) at positions pos, pos + 1, ... and returns the logits of the
-  // last; bit-identical to calling forward() for each.
-  std::span<float> forward_chunk(std::span<const int> tokens, int pos);
+
+  // Runs tokens[i] at position pos + i (1 <= tokens.size() <= max_batch): each weight matrix is
+  // read once for the whole batch. Returns the last position's logits, or every position's
+  // (tokens.size() x vocab_size). The same bits as forward() position by position.
+  std::span<float> forward_batch(std::span<const int> tokens, int pos, Logits which);
+
+  // Runs a prompt of any length from position pos in batches; the last position's logits.
+  std::span<float> prefill(std::span<const int> tokens, int pos);
 
   const Config& config() const { return model_.config(); }
   int max_positions() const { return max_positions_; }
-  int lanes() const { return lanes_; }
+  int max_batch() const { return max_batch_; }
   std::size_t state_bytes() const { return arena_.capacity(); }
 
  private:
-  // lanes rows of `size` floats, `stride` apart.
-  struct LaneRows {
-    float* base;
-    std::size_t stride;
-    std::size_t size;
-    std::span<float> operator[](int lane) const {
-      return {base + static_cast<std::size_t>(lane) * stride, size};
-    }
+  // out = W x for every position of the batch, W the weight source's (role, layer): out holds
+  // the positions' vectors one after another.
+  struct Product {
+    std::span<float> out;
+    TensorRole role;
+    int layer;
   };
-  LaneRows rows(std::span<float> all, std::size_t size) const { return {all.data(), size, size}; }
-
-  void layer(int l, int pos, int lanes);
-  void attention(int layer, int pos, int lane);
-  void attend_head(int layer, int pos, int lane, int head);
-  // out[lane] = W in_[lane] for every lane, W fetched from the weight source piece by piece.
-  void project(TensorRole role, int layer, LaneRows out, int lanes);
-  void matvec(std::span<float> out, const Matrix& w, const kernels::MatvecInput& in);
+  // Rows of a piece of W, and where they go: out points at the piece's first row of the first
+  // position, each position's vector `stride` floats after the previous.
+  struct PieceJob {
+    float* out;
+    std::size_t stride;
+    Matrix w;
+  };
+  // The products that read the same input x (positions vectors), quantized once into scratch.
+  void matmul(std::initializer_list<Product> products, std::span<const float> x,
+              const InputScratch& scratch, int positions);
+  void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in);
+  void rotate(int layer, int pos, int batch);
+  void attention(int layer, int pos, int batch);
+  void attend_head(int layer, int pos, int slot, int head);
 
   const Model& model_;
   int max_positions_;
+  int max_batch_;
   ThreadPool* pool_;
   ResidentWeights resident_;
   WeightSource* weights_;
-  int lanes_;
+  Logits logits_kept_;
   Arena arena_;
-  // Activations (llama2.c's RunState names), one row per lane.
+  // Activations (llama2.c's RunState names), max_batch vectors each, one after another.
   std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, att_, logits_;
   std::span<float> key_cache_, value_cache_;  // n_layers x max_positions x kv_dim
-  std::span<float> rope_cos_, rope_sin_;      // lanes x head_size / 2, for each lane's position
+  std::span<float> rope_cos_, rope_sin_;      // max_batch x head_size / 2
   std::span<float> rope_freq_;                // head_size / 2
-  // Each lane's input vector quantized for the weights' formats: for dim- and hidden-sized
-  // inputs; in_ is what the next project() multiplies with.
-  std::vector<InputScratch> xq_, hq_;
-  std::vector<kernels::MatvecInput> in_;
+  // The current input vectors quantized for the weights' formats: for dim- and hidden-sized
+  // inputs.
+  InputScratch xq_, hq_;
 };
 
 }  // namespace shoehorn

@@ -20,6 +20,9 @@ struct WeightPiece {
   Matrix matrix;
   int first_row = 0;
   bool last = true;  // the matrix's final piece
+  // In a stream buffer: valid until done(), which must come before the next next(). Other
+  // pieces stay valid as long as the source.
+  bool streamed = false;
 };
 
 // One row of the token embedding table (row `row` of `table`).

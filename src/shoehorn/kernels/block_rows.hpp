@@ -1,0 +1,75 @@
+// The integer block kernels behind matvec_rows for Q8_0 and Q4_0 weights (internal to kernels/).
+//
+// One defined order of float operations, kept by every path: for each row and input position,
+// acc += (float)isum_b * (d_w * d_x) over the blocks b in order, where isum_b is the exact int32
+// sum of the block's products (ggml's definition). SIMD paths compute several rows' isums at
+// once and add them lane by lane (one lane per row), so each lane repeats the scalar sum.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "shoehorn/kernels/kernel_path.hpp"
+#include "shoehorn/quant/blocks.hpp"
+#include "shoehorn/quant/f16.hpp"
+
+namespace shoehorn::kernels {
+
+// Rows [row_begin, row_end) of w (`blocks` blocks per row) times `positions` inputs (`blocks`
+// blocks each, one after another): out[p * out_stride + r].
+template <class Block>
+using BlockRowsFn = void (*)(float* out, std::size_t out_stride, const Block* w,
+                             const BlockQ8_0* x, int blocks, int positions, int row_begin,
+                             int row_end);
+
+struct BlockKernels {
+  BlockRowsFn<BlockQ8_0> q8_0;
+  BlockRowsFn<BlockQ4_0> q4_0;
+  void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
+};
+
+// The kernels of a path (the scalar ones for any path this build lacks).
+const BlockKernels& block_kernels(KernelPath path);
+
+// x86.cpp: the SIMD kernels of a path, or nullptr where this build or CPU has none.
+const BlockKernels* x86_block_kernels(KernelPath path);
+
+// The scalar reference, which SIMD code also uses for rows left over from its tiles.
+inline int block_dot(const BlockQ8_0& w, const BlockQ8_0& x) {
+  int sum = 0;
+  for (int j = 0; j < kBlockValues; ++j) sum += w.qs[j] * x.qs[j];
+  return sum;
+}
+
+// Nibble j pairs with input j, its high twin with input j + 16.
+inline int block_dot(const BlockQ4_0& w, const BlockQ8_0& x) {
+  constexpr int kHalf = kBlockValues / 2;
+  int sum = 0;
+  for (int j = 0; j < kHalf; ++j) {
+    sum += ((w.qs[j] & 0x0F) - 8) * x.qs[j] + ((w.qs[j] >> 4) - 8) * x.qs[j + kHalf];
+  }
+  return sum;
+}
+
+template <class Block>
+float block_row_dot(const Block* w, const BlockQ8_0* x, int blocks) {
+  float acc = 0.0f;
+  for (int b = 0; b < blocks; ++b) {
+    acc += static_cast<float>(block_dot(w[b], x[b])) * (f16_to_f32(w[b].d) * f16_to_f32(x[b].d));
+  }
+  return acc;
+}
+
+template <class Block>
+void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const BlockQ8_0* x,
+                       int blocks, int positions, int row_begin, int row_end) {
+  for (int r = row_begin; r < row_end; ++r) {
+    const Block* wr = w + static_cast<std::size_t>(r) * blocks;
+    for (int p = 0; p < positions; ++p) {
+      out[static_cast<std::size_t>(p) * out_stride + r] =
+          block_row_dot(wr, x + static_cast<std::size_t>(p) * blocks, blocks);
+    }
+  }
+}
+
+}  // namespace shoehorn::kernels

@@ -1,0 +1,68 @@
+#include "shoehorn/kernels/kernel_path.hpp"
+
+#include <atomic>
+
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/kernels/block_rows.hpp"
+
+namespace shoehorn::kernels {
+
+namespace {
+
+constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512};
+
+bool supported(KernelPath path) {
+  return path == KernelPath::scalar || x86_block_kernels(path) != nullptr;
+}
+
+KernelPath fastest() { return supported_kernel_paths().back(); }
+
+std::atomic<KernelPath>& current() {
+  static std::atomic<KernelPath> path{fastest()};
+  return path;
+}
+
+const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>,
+                           shoehorn::quantize_q8_0};
+
+}  // namespace
+
+const char* to_string(KernelPath path) {
+  switch (path) {
+    case KernelPath::scalar: return "scalar";
+    case KernelPath::avx2: return "avx2";
+    case KernelPath::avx512: return "avx512";
+  }
+  return "?";
+}
+
+std::optional<KernelPath> parse_kernel_path(std::string_view name) {
+  for (const KernelPath path : kAllPaths) {
+    if (name == to_string(path)) return path;
+  }
+  return std::nullopt;
+}
+
+std::vector<KernelPath> supported_kernel_paths() {
+  std::vector<KernelPath> paths;
+  for (const KernelPath path : kAllPaths) {
+    if (supported(path)) paths.push_back(path);
+  }
+  return paths;
+}
+
+KernelPath kernel_path() { return current().load(std::memory_order_relaxed); }
+
+void set_kernel_path(KernelPath path) {
+  if (!supported(path)) {
+    throw Error(std::string("kernels ") + to_string(path) + " are not supported on this machine");
+  }
+  current().store(path, std::memory_order_relaxed);
+}
+
+const BlockKernels& block_kernels(KernelPath path) {
+  const BlockKernels* simd = x86_block_kernels(path);
+  return simd != nullptr ? *simd : kScalar;
+}
+
+}  // namespace shoehorn::kernels

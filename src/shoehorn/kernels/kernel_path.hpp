@@ -1,0 +1,29 @@
+// Which implementation of the integer block kernels runs: portable scalar code, or SIMD code
+// for the CPU found at run time. Every path computes the same bits (the same exact integer
+// block sums, scaled and added in the same float order), so the choice changes speed only.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace shoehorn::kernels {
+
+enum class KernelPath : unsigned char {
+  scalar,  // portable C++: every target, the big-endian build included
+  avx2,    // x86-64 AVX2 + FMA + F16C
+  avx512,  // x86-64 AVX-512 (F, BW, VL) with VNNI
+};
+
+const char* to_string(KernelPath path);
+std::optional<KernelPath> parse_kernel_path(std::string_view name);
+
+// The paths this build and this CPU can run, scalar first; the last is the fastest.
+std::vector<KernelPath> supported_kernel_paths();
+
+// The path in use: the fastest supported one until set_kernel_path picks another.
+KernelPath kernel_path();
+// Throws Error when this build or CPU cannot run `path`.
+void set_kernel_path(KernelPath path);
+
+}  // namespace shoehorn::kernels

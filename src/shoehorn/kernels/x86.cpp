@@ -1,0 +1,64 @@
+// SIMD block kernels for x86-64, each compiled for its instruction set by a target attribute and
+// chosen at run time by what the CPU reports; other targets have the scalar kernels only.
+#include "shoehorn/kernels/block_rows.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#include <algorithm>
+
+namespace shoehorn::kernels {
+
+namespace avx2 {
+#define SHOEHORN_TARGET __attribute__((target("avx2,fma,f16c")))
+// |w| times x with w's sign: unsigned by signed bytes, then pairs of 16-bit sums (no overflow:
+// |w| <= 128 and |x| <= 127, the range Q8_0 quantization gives).
+SHOEHORN_TARGET inline __m256i dot_i8(__m256i wabs, __m256i w, __m256i x) {
+  const __m256i pairs = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(x, w));
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+#include "shoehorn/kernels/x86_block_rows.inc"
+#undef SHOEHORN_TARGET
+}  // namespace avx2
+
+namespace avx512 {
+#define SHOEHORN_TARGET \
+  __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+// VNNI sums four byte products into each int32 lane in one instruction.
+SHOEHORN_TARGET inline __m256i dot_i8(__m256i wabs, __m256i w, __m256i x) {
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs, _mm256_sign_epi8(x, w));
+}
+#include "shoehorn/kernels/x86_block_rows.inc"
+#undef SHOEHORN_TARGET
+}  // namespace avx512
+
+const BlockKernels* x86_block_kernels(KernelPath path) {
+  static const BlockKernels avx2_kernels{avx2::block_rows<BlockQ8_0>, avx2::block_rows<BlockQ4_0>,
+                                         avx2::quantize_q8_0};
+  static const BlockKernels avx512_kernels{avx512::block_rows<BlockQ8_0>,
+                                           avx512::block_rows<BlockQ4_0>, avx512::quantize_q8_0};
+  __builtin_cpu_init();
+  const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  switch (path) {
+    case KernelPath::scalar:
+      return nullptr;
+    case KernelPath::avx2:
+      return has_avx2 ? &avx2_kernels : nullptr;
+    case KernelPath::avx512:
+      return has_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")
+                 ? &avx512_kernels
+                 : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace shoehorn::kernels
+
+#else
+
+namespace shoehorn::kernels {
+const BlockKernels* x86_block_kernels(KernelPath) { return nullptr; }
+}  // namespace shoehorn::kernels
+
+#endif

@@ -1,0 +1,306 @@
+// The kernel paths (scalar, AVX2, AVX-512) give the same bits; batched prompt processing gives
+// the bits of position-by-position decoding; thread counts change nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <vector>
+
+#include "shoehorn/format/load.hpp"
+#include "shoehorn/io/error.hpp"
+#include "shoehorn/kernels/kernel_path.hpp"
+#include "shoehorn/kernels/ops.hpp"
+#include "shoehorn/kernels/thread_pool.hpp"
+#include "shoehorn/model/random_model.hpp"
+#include "shoehorn/model/transformer.hpp"
+#include "shoehorn/quant/f16.hpp"
+#include "shoehorn/sample/rng.hpp"
+#include "test_util.hpp"
+
+namespace shoehorn::test {
+namespace {
+
+using kernels::KernelPath;
+
+// Runs body under each kernel path this machine supports, restoring the path afterwards.
+template <class Body>
+void for_each_path(Body body) {
+  const KernelPath before = kernels::kernel_path();
+  for (const KernelPath path : kernels::supported_kernel_paths()) {
+    kernels::set_kernel_path(path);
+    body(path);
+  }
+  kernels::set_kernel_path(before);
+}
+
+std::vector<std::uint32_t> bits_of(std::span<const float> values) {
+  std::vector<std::uint32_t> bits;
+  for (const float v : values) bits.push_back(std::bit_cast<std::uint32_t>(v));
+  return bits;
+}
+
+std::vector<float> uniform(std::size_t n, std::uint64_t seed) {
+  Xorshift64Star rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.next_f32() * 2.0f - 1.0f;
+  return v;
+}
+
+// A matrix of every weight type over the same values, with storage the test owns. 37 rows: the
+// SIMD kernels' four-row tiles leave one over.
+struct TestMatrix {
+  static constexpr int kRows = 37, kCols = 128;
+  std::vector<float> f32 = uniform(static_cast<std::size_t>(kRows) * kCols, 11);
+  std::vector<std::int8_t> q;
+  std::vector<float> scales;
+  std::vector<std::uint16_t> f16;
+  std::vector<BlockQ8_0> q8_0 = std::vector<BlockQ8_0>(f32.size() / kBlockValues);
+  std::vector<BlockQ4_0> q4_0 = std::vector<BlockQ4_0>(f32.size() / kBlockValues);
+
+  TestMatrix() {
+    quantize_q8_0(f32, q8_0);
+    quantize_q4_0(f32, q4_0);
+    // The extremes a file may hold: -128 (ggml never writes it, a file can) and 127.
+    q8_0[0].qs[0] = -128;
+    q8_0[1].qs[5] = 127;
+    for (const float v : f32) f16.push_back(f32_to_f16(v));
+    q.resize(f32.size());
+    scales.resize(f32.size() / 32);
+    kernels::quantize_q8_groups(f32, {q, scales}, 32);
+  }
+
+  Matrix of(WeightType type) const {
+    Matrix m{type, kRows, kCols, 32};
+    m.f32 = f32.data();
+    m.q = q.data();
+    m.scales = scales.data();
+    m.f16 = f16.data();
+    m.q8_0 = q8_0.data();
+    m.q4_0 = q4_0.data();
+    return m;
+  }
+};
+
+TEST(Kernels, ScalarIsAlwaysSupportedAndNamesRoundTrip) {
+  const std::vector<KernelPath> paths = kernels::supported_kernel_paths();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_EQ(paths.front(), KernelPath::scalar);
+  EXPECT_EQ(kernels::kernel_path(), paths.back());  // the fastest by default
+  for (const KernelPath path : {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512}) {
+    EXPECT_EQ(kernels::parse_kernel_path(kernels::to_string(path)), path);
+  }
+  EXPECT_FALSE(kernels::parse_kernel_path("sse9"));
+#if !defined(__x86_64__)
+  EXPECT_EQ(paths.size(), 1u);
+  EXPECT_THROW(kernels::set_kernel_path(KernelPath::avx2), Error);
+#endif
+}
+
+// Every row of a batch of three positions, every path, the bits of the scalar path; and the
+// scalar Q8_0 and Q4_0 sums follow ggml's definition, block by block in order.
+TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
+  const TestMatrix m;
+  constexpr int kPositions = 3;
+  const std::vector<float> x = uniform(static_cast<std::size_t>(kPositions) * TestMatrix::kCols, 5);
+  std::vector<BlockQ8_0> xq(x.size() / kBlockValues);
+  quantize_q8_0(x, xq);
+  std::vector<std::int8_t> xg(x.size());
+  std::vector<float> xs(x.size() / 32);
+  kernels::quantize_q8_groups(x, {xg, xs}, 32);
+  const kernels::MatvecInput in{x, xg, xs, xq, kPositions};
+
+  for (const WeightType type : {WeightType::f32, WeightType::q8_group, WeightType::f16,
+                                WeightType::q8_0, WeightType::q4_0}) {
+    std::vector<float> scalar;
+    for_each_path([&](KernelPath path) {
+      std::vector<float> out(static_cast<std::size_t>(kPositions) * TestMatrix::kRows, -1.0f);
+      // Two calls over uneven row ranges, as threads split a matrix.
+      kernels::matvec_rows(out, m.of(type), in, 0, 13);
+      kernels::matvec_rows(out, m.of(type), in, 13, TestMatrix::kRows);
+      if (path == KernelPath::scalar) {
+        scalar = out;
+      } else {
+        EXPECT_EQ(bits_of(out), bits_of(scalar)) << to_string(type) << " " << to_string(path);
+      }
+    });
+    if (type != WeightType::q8_0) continue;
+    // Row 0, position 2, by hand: exact int32 block sums, scaled and added in block order.
+    const int blocks = TestMatrix::kCols / kBlockValues;
+    float expected = 0.0f;
+    for (int b = 0; b < blocks; ++b) {
+      const BlockQ8_0& w = m.q8_0[static_cast<std::size_t>(b)];
+      const BlockQ8_0& v = xq[static_cast<std::size_t>(2 * blocks + b)];
+      int isum = 0;
+      for (int j = 0; j < kBlockValues; ++j) isum += w.qs[j] * v.qs[j];
+      expected += static_cast<float>(isum) * (f16_to_f32(w.d) * f16_to_f32(v.d));
+    }
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(scalar[2 * TestMatrix::kRows]),
+              std::bit_cast<std::uint32_t>(expected));
+  }
+}
+
+// The inputs' Q8_0 blocks on every path are ggml's reference bytes, edge values included.
+TEST(Kernels, EveryPathQuantizesInputsLikeTheReference) {
+  std::vector<float> x = uniform(kBlockValues * 8, 3);
+  float* block = x.data() + kBlockValues;  // max 127: scale 1, so the values round as they are
+  const float halves[] = {127.0f, 2.5f, -2.5f, 0.5f, -0.5f, 126.5f, -0.49999997f, 1.4999999f, -0.0f};
+  std::copy(std::begin(halves), std::end(halves), block);
+  x[2 * kBlockValues + 3] = std::numeric_limits<float>::quiet_NaN();
+  x[3 * kBlockValues + 4] = std::numeric_limits<float>::infinity();
+  std::fill_n(x.data() + 4 * kBlockValues, kBlockValues, 0.0f);
+  std::fill_n(x.data() + 5 * kBlockValues, kBlockValues, -0.0f);
+  x[6 * kBlockValues + 7] = -3e38f;
+  std::vector<BlockQ8_0> reference(8);
+  quantize_q8_0(x, reference);
+  EXPECT_EQ(reference[1].qs[1], 3);  // 2.5 away from zero
+  EXPECT_EQ(reference[1].qs[6], 0);
+  for_each_path([&](KernelPath path) {
+    std::vector<BlockQ8_0> blocks(8);
+    kernels::quantize_input_q8_0(x, blocks);
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      EXPECT_EQ(blocks[b].d, reference[b].d) << to_string(path) << " block " << b;
+      EXPECT_TRUE(std::equal(std::begin(blocks[b].qs), std::end(blocks[b].qs),
+                             std::begin(reference[b].qs)))
+          << to_string(path) << " block " << b;
+    }
+  });
+}
+
+Model stories260k_as(const std::string& quant) {
+  const std::string path = scratch_path("kernels-stories260K-" + quant + ".gguf");
+  const CliResult r = run_cli({"convert", shared_path("models/stories260K.bin"), path, "--quant",
+                               quant, "-z", shared_path("models/tok512.bin")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  return load_model(path);
+}
+
+// Logits of positions 0..n-1, one forward() at a time.
+std::vector<float> sequential_logits(Transformer& t, const std::vector<int>& tokens) {
+  std::vector<float> all;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::span<float> l = t.forward(tokens[i], static_cast<int>(i));
+    all.insert(all.end(), l.begin(), l.end());
+  }
+  return all;
+}
+
+const std::vector<int> kTokens{1, 403, 407, 261, 378, 270, 307, 259, 354, 290, 5};
+
+TEST(Kernels, WholeForwardPassIsTheSameOnEveryPath) {
+  for (const char* quant : {"q8_0", "q4_0"}) {
+    const Model model = stories260k_as(quant);
+    std::vector<float> scalar;
+    for_each_path([&](KernelPath path) {
+      Transformer t(model, static_cast<int>(kTokens.size()));
+      const std::vector<float> logits = sequential_logits(t, kTokens);
+      if (path == KernelPath::scalar) {
+        scalar = logits;
+      } else {
+        EXPECT_EQ(bits_of(logits), bits_of(scalar)) << quant << " " << to_string(path);
+      }
+    });
+  }
+}
+
+// llama.cpp's greedy text for the Q4_0 model (tests/data/gguf), and llama2.c's for Q8_0, on
+// every path.
+TEST(Kernels, EveryPathWritesTheRecordedText) {
+  const std::string llama2c = read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt"));
+  const std::string q4_0 = read_text(data_path("gguf/llamacpp-q4_0-greedy-lily.txt"));
+  for (const char* quant : {"q8_0", "q4_0"}) {
+    (void)stories260k_as(quant);
+    const std::string path = scratch_path(std::string("kernels-stories260K-") + quant + ".gguf");
+    for (const KernelPath path_kind : kernels::supported_kernel_paths()) {
+      const CliResult r = run_cli({"run", path, "-t", "0", "-n", "120", "-i",
+                                   "Lily and Ben went to the", "--kernels",
+                                   kernels::to_string(path_kind)});
+      ASSERT_EQ(r.status, 0) << r.err;
+      EXPECT_EQ(r.out, std::string(quant) == "q4_0" ? q4_0 : llama2c)
+          << quant << " " << to_string(path_kind);
+    }
+  }
+}
+
+// Batches of 4 (so 11 positions run as 4 + 4 + 3), with and without threads: every position's
+// logits and the positions decoded after the batch are the bits of one position at a time.
+TEST(Kernels, BatchedPrefillIsSequentialDecoding) {
+  for (const char* quant : {"f32", "q8_0", "q4_0"}) {
+    const Model model = stories260k_as(quant);
+    Transformer one(model, 16);
+    const std::vector<float> expected = sequential_logits(one, kTokens);
+    const std::size_t vocab = static_cast<std::size_t>(model.config().vocab_size);
+    ThreadPool pool(3);
+    for (ThreadPool* threads : {static_cast<ThreadPool*>(nullptr), &pool}) {
+      Transformer batched(model, 16, threads, 4, nullptr, Logits::all);
+      std::vector<float> logits;
+      for (std::size_t done = 0; done < kTokens.size(); done += 4) {
+        const std::size_t n = std::min<std::size_t>(4, kTokens.size() - done);
+        const std::span<float> l = batched.forward_batch(std::span(kTokens).subspan(done, n),
+                                                         static_cast<int>(done), Logits::all);
+        ASSERT_EQ(l.size(), n * vocab);
+        logits.insert(logits.end(), l.begin(), l.end());
+      }
+      EXPECT_EQ(bits_of(logits), bits_of(expected)) << quant;
+      // The cache the batches wrote serves the next position.
+      const std::span<float> next = batched.forward(42, static_cast<int>(kTokens.size()));
+      const std::span<float> next_one = one.forward(42, static_cast<int>(kTokens.size()));
+      EXPECT_EQ(bits_of(next), bits_of(next_one)) << quant;
+      // prefill() returns the last position's logits.
+      Transformer again(model, 16, threads, 4);
+      const std::span<float> last = again.prefill(kTokens, 0);
+      EXPECT_EQ(bits_of(last), bits_of(std::span(expected).last(vocab))) << quant;
+    }
+  }
+}
+
+TEST(Kernels, ThreadPoolRunsEveryTaskOnce) {
+  for (const int threads : {1, 2, 5}) {
+    ThreadPool pool(threads);
+    std::vector<std::atomic<int>> runs(97);
+    for (int region = 0; region < 300; ++region) {
+      const int tasks = 1 + region % 97;
+      auto task = [&](int i) { runs[static_cast<std::size_t>(i)].fetch_add(1); };
+      pool.run(tasks, task);
+    }
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      int expected = 0;
+      for (int region = 0; region < 300; ++region) expected += static_cast<int>(i) < 1 + region % 97;
+      EXPECT_EQ(runs[i].load(), expected) << threads << " threads, task " << i;
+    }
+  }
+}
+
+// eval gives the same number for any thread count and kernel path.
+TEST(Kernels, EvalIsTheSameForAnyThreadsAndPath) {
+  const std::string path = scratch_path("kernels-eval.txt");
+  const std::string text =
+      "Once upon a time, there was a little girl named Lily. She liked to play outside. One day "
+      "she saw a big red ball in the park and she ran to get it.";
+  std::vector<std::byte> bytes(text.size());
+  std::memcpy(bytes.data(), text.data(), text.size());
+  write_bytes(path, bytes);
+  (void)stories260k_as("q8_0");
+  const std::string model = scratch_path("kernels-stories260K-q8_0.gguf");
+  auto bits_per_byte = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"eval", model, "--data", path, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    const std::size_t at = r.out.find("\"bits_per_byte\": ");
+    EXPECT_NE(at, std::string::npos) << r.out;
+    return r.out.substr(at, r.out.find(',', at) - at);
+  };
+  const std::string one = bits_per_byte({"--threads", "1", "--kernels", "scalar"});
+  EXPECT_EQ(one.substr(0, 17), "\"bits_per_byte\": ");
+  EXPECT_EQ(bits_per_byte({"--threads", "3"}), one);
+  EXPECT_EQ(bits_per_byte({"--threads", "2", "--kernels",
+                           kernels::to_string(kernels::supported_kernel_paths().back())}),
+            one);
+}
+
+}  // namespace
+}  // namespace shoehorn::test
