@@ -22,17 +22,16 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
                           const InputScratch& scratch) {
   MatvecInput in{x, {}, {}, {}, positions};
   bool groups_done = false, blocks_done = false;
-  for (const Matrix& reader : readers) {
-    const Matrix* w = &reader;
-    if (w->type == WeightType::q8_group && !groups_done) {
-      const std::size_t groups = x.size() / static_cast<std::size_t>(w->group_size);
+  for (const Matrix& w : readers) {
+    if (w.type == WeightType::q8_group && !groups_done) {
+      const std::size_t groups = x.size() / static_cast<std::size_t>(w.group_size);
       kernels::quantize_q8_groups(x, {scratch.q.first(x.size()), scratch.scales.first(groups)},
-                                  w->group_size);
+                                  w.group_size);
       in.q = scratch.q.first(x.size());
       in.scales = scratch.scales.first(groups);
       groups_done = true;
     }
-    if ((w->type == WeightType::q8_0 || w->type == WeightType::q4_0) && !blocks_done) {
+    if ((w.type == WeightType::q8_0 || w.type == WeightType::q4_0) && !blocks_done) {
       const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
       kernels::quantize_input_q8_0(x, blocks);
       in.q8_0 = blocks;
@@ -47,6 +46,9 @@ constexpr std::int64_t kParallelWork = 1 << 15;
 
 // Rows per task are a multiple of the SIMD kernels' four-row tiles.
 constexpr int kRowTile = 4;
+
+// The most products that read one input (q, k and v), and so the most pieces in one region.
+constexpr std::size_t kMaxJobs = 3;
 
 std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
   return batch.subspan(static_cast<std::size_t>(slot) * size, size);
@@ -128,7 +130,6 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
 // a stream buffer, so its region runs before the buffer goes back for the next read.
 void Transformer::matmul(std::initializer_list<Product> products, std::span<const float> x,
                          const InputScratch& scratch, int positions) {
-  constexpr std::size_t kMaxJobs = 3;
   std::array<Matrix, kMaxJobs> formats{};  // each product's matrix as the model describes it
   for (std::size_t i = 0; i < products.size(); ++i) {
     const Product& p = products.begin()[i];
@@ -164,7 +165,6 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
     for (const PieceJob& j : jobs) kernels::matvec_rows(j.out, j.stride, j.w, in, 0, j.w.rows);
     return;
   }
-  constexpr std::size_t kMaxJobs = 3;
   std::array<int, kMaxJobs + 1> first_task{};  // each job's first task
   std::array<int, kMaxJobs> rows_per_task{};
   for (std::size_t i = 0; i < jobs.size(); ++i) {
