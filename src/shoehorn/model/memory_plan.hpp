@@ -39,9 +39,9 @@ struct PlanRequest {
   std::uint64_t budget = 0;  // bytes for the whole process; 0: no cap (everything resident)
   int positions = 256;       // positions the run needs (the KV cache's length)
   int batch = kPrefillBatch;  // prompt positions per forward pass (fewer if they do not fit)
-  Logits logits = Logits::last;  // whether passes return every position's logits (eval)
   std::uint64_t process_bytes = 0;
   std::uint64_t max_piece_bytes = 1 << 20;  // largest read into one stream buffer
+  Logits logits = Logits::last;  // whether passes return every position's logits (eval)
 };
 
 // One read of the stream: rows [first_row, first_row + rows) of a tensor, in forward order.
