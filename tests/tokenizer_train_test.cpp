@@ -143,6 +143,13 @@ TEST(TokenizerTrain, CliTruecasesALowercasedCorpus) {
   const CliResult r = run_cli({"tokenizer", "truecase", lowered, "--like", cased, "-o", out});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read_text(out), "Lily saw Tom. \"Tom, are you ok?\" she asked.\n");
+
+  // Stories at single line breaks, paragraphs at blank lines.
+  std::ofstream(lowered, std::ios::binary) << "tom ran.\n\nhe fell.\nlily sat.\n\nshe ate.\n";
+  const CliResult marked =
+      run_cli({"tokenizer", "truecase", lowered, "--like", cased, "-o", out, "--mark-stories"});
+  ASSERT_EQ(marked.status, 0) << marked.err;
+  EXPECT_EQ(read_text(out), "Tom ran.\n\nHe fell.\n<|endoftext|>\nLily sat.\n\nShe ate.\n");
 }
 
 }  // namespace

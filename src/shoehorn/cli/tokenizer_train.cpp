@@ -54,11 +54,13 @@ struct TruecaseOptions {
   std::string lowercased;
   std::string cased;
   std::string output;
+  bool mark_stories = false;
 };
 
 void truecase_corpus(const TruecaseOptions& o, Io io) {
   const CaseDictionary dictionary = learn_case(read_corpus(o.cased));
-  const std::string text = truecase(read_corpus(o.lowercased), dictionary);
+  std::string text = truecase(read_corpus(o.lowercased), dictionary);
+  if (o.mark_stories) text = mark_single_breaks_as_documents(text);
   write_file(o.output, std::as_bytes(std::span(text)));
   io.err << "wrote " << o.output << " (" << text.size() << " bytes; case of " << dictionary.size()
          << " words learned from " << o.cased << ")\n";
@@ -72,6 +74,9 @@ void add_truecase(CLI::App& group, Io io) {
   cmd->add_option("--like", options->cased, "Cased UTF-8 text to learn each word's case from")
       ->required();
   cmd->add_option("-o,--output", options->output, "Text to write")->required();
+  cmd->add_flag("--mark-stories", options->mark_stories,
+                "Paragraphs are separated by blank lines, stories by single line breaks: write an "
+                "<|endoftext|> line between stories so that training keeps each story whole");
   cmd->callback([options, io] { truecase_corpus(*options, io); });
 }
 
