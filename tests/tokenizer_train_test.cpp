@@ -113,11 +113,18 @@ TEST(TokenizerTrain, BadCorporaGiveLocatedErrors) {
                          Bad{"latin1.txt", "caf\xe9 au lait\n", "text at offset 3: not UTF-8"}}) {
     const std::string path = scratch_path(bad.name);
     std::ofstream(path, std::ios::binary) << bad.bytes;
-    const CliResult r = run_cli({"tokenizer", "train", path, "--vocab", "300", "-o", scratch_path("x.bin")});
-    EXPECT_EQ(r.status, 1) << bad.name;
-    EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(bad.message), std::string::npos) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    const std::string good = scratch_path("good.txt");
+    std::ofstream(good, std::ios::binary) << "Tom ran.\n";
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"tokenizer", "train", path, "--vocab", "300", "-o", scratch_path("x.bin")},
+          std::vector<std::string>{"tokenizer", "truecase", path, "--like", good, "-o", scratch_path("x.txt")},
+          std::vector<std::string>{"tokenizer", "truecase", good, "--like", path, "-o", scratch_path("x.txt")}}) {
+      const CliResult r = run_cli(args);
+      EXPECT_EQ(r.status, 1) << bad.name;
+      EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find(bad.message), std::string::npos) << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
   }
   const CliResult missing = run_cli({"tokenizer", "train", scratch_path("nope.txt"), "-o", scratch_path("x.bin")});
   EXPECT_EQ(missing.status, 1);
@@ -126,6 +133,23 @@ TEST(TokenizerTrain, BadCorporaGiveLocatedErrors) {
   EXPECT_EQ(tiny.status, 1);
   EXPECT_NE(tiny.err.find("SentencePiece training failed"), std::string::npos) << tiny.err;
   EXPECT_EQ(std::count(tiny.err.begin(), tiny.err.end(), '\n'), 1) << tiny.err;
+}
+
+TEST(TokenizerTrain, CliTruecasesALowercasedCorpus) {
+  const std::string cased = scratch_path("cased.txt"), lowered = scratch_path("lowered.txt");
+  std::ofstream(cased, std::ios::binary) << "One day Tom and Lily ran. Then Tom fell.\n";
+  std::ofstream(lowered, std::ios::binary) << "lily saw tom. \"tom, are you ok?\" she asked.\n";
+  const std::string out = scratch_path("recased.txt");
+  const CliResult r = run_cli({"tokenizer", "truecase", lowered, "--like", cased, "-o", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_text(out), "Lily saw Tom. \"Tom, are you ok?\" she asked.\n");
+
+  // Stories at single line breaks, paragraphs at blank lines.
+  std::ofstream(lowered, std::ios::binary) << "tom ran.\n\nhe fell.\nlily sat.\n\nshe ate.\n";
+  const CliResult marked =
+      run_cli({"tokenizer", "truecase", lowered, "--like", cased, "-o", out, "--mark-stories"});
+  ASSERT_EQ(marked.status, 0) << marked.err;
+  EXPECT_EQ(read_text(out), "Tom ran.\n\nHe fell.\n<|endoftext|>\nLily sat.\n\nShe ate.\n");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // shoehorn tokenizer train: a SentencePiece BPE vocabulary from text, written as llama2.c's
 // tokenizer.bin plus the SentencePiece model it came from, and on request the same vocabulary as
-// GGUF tokenizer metadata (a vocabulary-only GGUF).
+// GGUF tokenizer metadata (a vocabulary-only GGUF). shoehorn tokenizer truecase: letter case
+// restored to a lowercased corpus, learned from a cased one.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -11,7 +12,9 @@
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/sink.hpp"
+#include "shoehorn/tokenizer/corpus.hpp"
 #include "shoehorn/tokenizer/spm_trainer.hpp"
+#include "shoehorn/tokenizer/truecase.hpp"
 
 namespace shoehorn::cli {
 
@@ -47,6 +50,36 @@ void train(const TrainOptions& o, Io io) {
   }
 }
 
+struct TruecaseOptions {
+  std::string lowercased;
+  std::string cased;
+  std::string output;
+  bool mark_stories = false;
+};
+
+void truecase_corpus(const TruecaseOptions& o, Io io) {
+  const CaseDictionary dictionary = learn_case(read_corpus(o.cased));
+  std::string text = truecase(read_corpus(o.lowercased), dictionary);
+  if (o.mark_stories) text = mark_single_breaks_as_documents(text);
+  write_file(o.output, std::as_bytes(std::span(text)));
+  io.err << "wrote " << o.output << " (" << text.size() << " bytes; case of " << dictionary.size()
+         << " words learned from " << o.cased << ")\n";
+}
+
+void add_truecase(CLI::App& group, Io io) {
+  auto options = std::make_shared<TruecaseOptions>();
+  CLI::App* cmd = group.add_subcommand(
+      "truecase", "Restore letter case to lowercased text, learned from cased text of its kind");
+  cmd->add_option("lowercased", options->lowercased, "Lowercased UTF-8 text")->required();
+  cmd->add_option("--like", options->cased, "Cased UTF-8 text to learn each word's case from")
+      ->required();
+  cmd->add_option("-o,--output", options->output, "Text to write")->required();
+  cmd->add_flag("--mark-stories", options->mark_stories,
+                "Paragraphs are separated by blank lines, stories by single line breaks: write an "
+                "<|endoftext|> line between stories so that training keeps each story whole");
+  cmd->callback([options, io] { truecase_corpus(*options, io); });
+}
+
 }  // namespace
 
 void add_tokenizer(CLI::App& app, Io io) {
@@ -67,6 +100,7 @@ void add_tokenizer(CLI::App& app, Io io) {
                   "Train on a seeded sample of this many lines (default 0: all)");
   add_threads_option(*cmd, options->threads);
   cmd->callback([options, io] { train(*options, io); });
+  add_truecase(*group, io);
 }
 
 }  // namespace shoehorn::cli

@@ -68,4 +68,16 @@ std::vector<std::string_view> split_documents(std::string_view text) {
   return split_at_lines(text, [](std::string_view line) { return trim(line).empty(); });
 }
 
+std::string mark_single_breaks_as_documents(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 64);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    const bool single_break = text[i] == '\n' && i > 0 && text[i - 1] != '\n' &&
+                              i + 1 < text.size() && text[i + 1] != '\n';
+    if (single_break) out += std::string(kEndOfText) + "\n";
+  }
+  return out;
+}
+
 }  // namespace shoehorn

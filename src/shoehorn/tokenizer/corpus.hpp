@@ -19,4 +19,9 @@ std::string read_corpus(const std::string& path);
 // pretokenizer strips each story); empty documents are dropped. Views point into text.
 std::vector<std::string_view> split_documents(std::string_view text);
 
+// For text whose paragraphs are separated by blank lines and whose stories by single line
+// breaks (train-lowercase-4M.txt's layout): an "<|endoftext|>" line at each single break, so
+// that split_documents keeps each story whole, its blank lines inside.
+std::string mark_single_breaks_as_documents(std::string_view text);
+
 }  // namespace shoehorn
