@@ -30,10 +30,10 @@ TEST(BundledModel, GeneratesTheRecordedStoryWithoutModelOrTokenizer) {
                                "-i", "Once upon a time"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out,
-            "Once upon a time, there was a little boy named Lily. "
-            "Lily loved to play with his toys and play together in the park. "
-            "One day, Timmy and her friends were playing with the other car to make it in the garden. "
-            "It was only so much she saw a big broken hill.\n");
+            "Once upon a time, there was a boy who loved to go for a walk. "
+            "He would take a really fast and having fun. "
+            "One day, he saw a big cat on the corner of his tent and said, "
+            "\"Hey, you can come inside and find a new\n");
 }
 
 // The first 1,000 bytes (whole lines: 886) of valid-776K.txt, which training never reads.
@@ -44,7 +44,7 @@ TEST(BundledModel, HeldOutBitsPerByteIsTheRecordedValue) {
   std::ofstream(slice, std::ios::binary) << text;
   const CliResult r = run_cli({"eval", "--data", slice, "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out.substr(0, r.out.find(", \"token_perplexity\"")), "{\"bits_per_byte\": 1.436698");
+  EXPECT_EQ(r.out.substr(0, r.out.find(", \"token_perplexity\"")), "{\"bits_per_byte\": 1.225223");
 }
 
 }  // namespace
