@@ -384,7 +384,9 @@ TEST(CliGguf, WithoutATokenizerTheFileSaysSoAndRunNeedsOne) {
   r = greedy_lily(dir + "/model.gguf", {"-z", tok512()});
   EXPECT_EQ(r.out, lily());
   // A GGUF vocabulary serves as -z too.
-  r = greedy_lily(model(), {"-z", scratch_path("cli-q8_0.gguf")});
+  const std::string with_vocab = dir + "/with-vocab.gguf";
+  ASSERT_EQ(run_cli({"convert", model(), with_vocab, "-z", tok512()}).status, 0);
+  r = greedy_lily(model(), {"-z", with_vocab});
   EXPECT_EQ(r.out, lily()) << r.err;
 }
 

@@ -8,6 +8,9 @@
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
+
+#include <unistd.h>
 
 namespace shoehorn::test {
 
@@ -21,10 +24,26 @@ std::string data_path(const std::string& relative) {
   return std::string(SHOEHORN_TEST_DATA_DIR) + "/" + relative;
 }
 
+namespace {
+
+// ctest runs every test case as its own process, two at a time: each process gets its own
+// directory, so that two tests writing the same name never meet, and it goes when the process
+// ends.
+struct ScratchDir {
+  std::filesystem::path path = std::filesystem::path(SHOEHORN_TEST_SCRATCH_DIR) /
+                               std::to_string(static_cast<long>(getpid()));
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
+
 std::string scratch_path(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::path(SHOEHORN_TEST_SCRATCH_DIR);
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const ScratchDir dir;
+  return (dir.path / name).string();
 }
 
 std::string read_text(const std::string& path) {
