@@ -75,7 +75,10 @@ std::string mark_single_breaks_as_documents(std::string_view text) {
     out += text[i];
     const bool single_break = text[i] == '\n' && i > 0 && text[i - 1] != '\n' &&
                               i + 1 < text.size() && text[i + 1] != '\n';
-    if (single_break) out += std::string(kEndOfText) + "\n";
+    if (single_break) {
+      out += kEndOfText;
+      out += '\n';
+    }
   }
   return out;
 }
