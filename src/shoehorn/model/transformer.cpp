@@ -54,6 +54,23 @@ std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
   return batch.subspan(static_cast<std::size_t>(slot) * size, size);
 }
 
+// Scores of query q against keys k[0..count), count a multiple of kScoreLanes, each summed in
+// llama2.c's order (i = 0, 1, ...): the lanes are independent sums, so they overlap in the
+// pipeline instead of each add waiting on the one before.
+constexpr int kScoreLanes = 8;
+
+void attention_scores(float* att, const float* q, const float* k, int count, int head_size,
+                      float scale) {
+  for (int t = 0; t < count; t += kScoreLanes) {
+    float score[kScoreLanes] = {};
+    const float* kt = k + static_cast<std::size_t>(t) * head_size;
+    for (int i = 0; i < head_size; ++i) {
+      for (int j = 0; j < kScoreLanes; ++j) score[j] += q[i] * kt[j * head_size + i];
+    }
+    for (int j = 0; j < kScoreLanes; ++j) att[t + j] = score[j] / scale;
+  }
+}
+
 }  // namespace
 
 TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_batch,
@@ -64,6 +81,7 @@ TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_
   const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * c.kv_dim();
   ArenaPlan activations;
   for (int i = 0; i < 5; ++i) activations.add<float>(dim);     // x, xb, xb2, q, xq scales
+  for (int i = 0; i < 2; ++i) activations.add<float>(c.kv_dim() * batch);  // new k, v
   for (int i = 0; i < 3; ++i) activations.add<float>(hidden);  // hb, hb2, hq scales
   activations.add<float>(static_cast<std::size_t>(c.n_heads) * positions * batch);  // att
   activations.add<float>(static_cast<std::size_t>(c.vocab_size) *
@@ -106,6 +124,8 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   xb_ = arena_.allocate<float>(dim);
   xb2_ = arena_.allocate<float>(dim);
   q_ = arena_.allocate<float>(dim);
+  k_ = arena_.allocate<float>(kv_dim * batch);
+  v_ = arena_.allocate<float>(kv_dim * batch);
   const std::span<float> xq_scales = arena_.allocate<float>(dim);
   hb_ = arena_.allocate<float>(hidden);
   hb2_ = arena_.allocate<float>(hidden);
@@ -184,15 +204,14 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
   pool_->run(first_task[jobs.size()], rows);
 }
 
-// RoPE on the batch's queries and on its keys in the cache, as llama2.c rotates one position.
-void Transformer::rotate(int layer, int pos, int batch) {
+// RoPE on the batch's queries and new keys, as llama2.c rotates one position.
+void Transformer::rotate(int batch) {
   const Config& c = config();
   const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
   const std::size_t half_head = rope_freq_.size();
   for (int slot = 0; slot < batch; ++slot) {
     const std::span<float> q = vector_at(q_, slot, dim);
-    const std::size_t at = (static_cast<std::size_t>(layer) * max_positions_ + pos + slot) * kv_dim;
-    const std::span<float> k = key_cache_.subspan(at, kv_dim);
+    const std::span<float> k = vector_at(k_, slot, kv_dim);
     const float* cos = rope_cos_.data() + slot * half_head;
     const float* sin = rope_sin_.data() + slot * half_head;
     for (int i = 0; i < dim; i += 2) {
@@ -209,30 +228,52 @@ void Transformer::rotate(int layer, int pos, int batch) {
   }
 }
 
+// The cache is head-major (layer, kv head, position, head_size): one head's keys for every
+// position lie one after another, so attention reads them as one stream.
+std::size_t Transformer::cache_offset(int layer, int kv_head, int pos) const {
+  const Config& c = config();
+  const std::size_t head = static_cast<std::size_t>(layer) * c.n_kv_heads + kv_head;
+  return (head * max_positions_ + pos) * c.head_size();
+}
+
+void Transformer::store_kv(int layer, int pos, int batch) {
+  const Config& c = config();
+  const std::size_t head_size = c.head_size(), kv_dim = c.kv_dim();
+  for (int slot = 0; slot < batch; ++slot) {
+    for (int h = 0; h < c.n_kv_heads; ++h) {
+      const std::size_t from = slot * kv_dim + h * head_size, to = cache_offset(layer, h, pos + slot);
+      std::memcpy(key_cache_.data() + to, k_.data() + from, head_size * sizeof(float));
+      std::memcpy(value_cache_.data() + to, v_.data() + from, head_size * sizeof(float));
+    }
+  }
+}
+
 // One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
 void Transformer::attend_head(int layer, int pos, int slot, int h) {
   const Config& c = config();
-  const int head_size = c.head_size(), kv_dim = c.kv_dim(), kv_mul = c.kv_mul();
-  const std::size_t loff = static_cast<std::size_t>(layer) * max_positions_ * kv_dim;
+  const int head_size = c.head_size();
   const float scale = std::sqrt(static_cast<float>(head_size));
   const std::size_t vector = static_cast<std::size_t>(slot) * c.dim + static_cast<std::size_t>(h) * head_size;
   const float* q = q_.data() + vector;
   const std::span<float> att =
       att_.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
                    static_cast<std::size_t>(pos) + 1);
-  const std::size_t head_off = static_cast<std::size_t>(h / kv_mul) * head_size;
-  for (int t = 0; t <= pos; ++t) {
-    const float* k = key_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
+  const std::size_t head = cache_offset(layer, h / c.kv_mul(), 0);
+  const float* keys = key_cache_.data() + head;
+  const float* values = value_cache_.data() + head;
+  const int lanes = (pos + 1) / kScoreLanes * kScoreLanes;
+  attention_scores(att.data(), q, keys, lanes, head_size, scale);
+  for (int t = lanes; t <= pos; ++t) {
+    const float* k = keys + static_cast<std::size_t>(t) * head_size;
     float score = 0.0f;
     for (int i = 0; i < head_size; ++i) score += q[i] * k[i];
-    score /= scale;
-    att[t] = score;
+    att[t] = score / scale;
   }
   kernels::softmax(att);
   float* xb = xb_.data() + vector;
   std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
   for (int t = 0; t <= pos; ++t) {
-    const float* v = value_cache_.data() + loff + static_cast<std::size_t>(t) * kv_dim + head_off;
+    const float* v = values + static_cast<std::size_t>(t) * head_size;
     const float a = att[t];
     for (int i = 0; i < head_size; ++i) xb[i] += a * v[i];
   }
@@ -294,15 +335,14 @@ std::span<float> Transformer::forward_batch(std::span<const int> tokens, int pos
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
-    const std::size_t at = (static_cast<std::size_t>(l) * max_positions_ + pos) * kv_dim;
-    const std::span<float> k = key_cache_.subspan(at, kv_dim * batch);
-    const std::span<float> v = value_cache_.subspan(at, kv_dim * batch);
+    const std::span<float> k = k_.first(kv_dim * batch), v = v_.first(kv_dim * batch);
 
     for (int s = 0; s < batch; ++s) {
       kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.attn_norm, c.norm_eps);
     }
     matmul({{q, TensorRole::wq, l}, {k, TensorRole::wk, l}, {v, TensorRole::wv, l}}, xb, xq_, batch);
-    rotate(l, pos, batch);
+    rotate(batch);
+    store_kv(l, pos, batch);
     attention(l, pos, batch);
 
     matmul({{xb2, TensorRole::wo, l}}, xb, xq_, batch);

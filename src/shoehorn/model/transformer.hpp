@@ -89,7 +89,9 @@ class Transformer {
   void matmul(std::initializer_list<Product> products, std::span<const float> x,
               const InputScratch& scratch, int positions);
   void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in);
-  void rotate(int layer, int pos, int batch);
+  void rotate(int batch);
+  std::size_t cache_offset(int layer, int kv_head, int pos) const;
+  void store_kv(int layer, int pos, int batch);
   void attention(int layer, int pos, int batch);
   void attend_head(int layer, int pos, int slot, int head);
 
@@ -102,8 +104,9 @@ class Transformer {
   Logits logits_kept_;
   Arena arena_;
   // Activations (llama2.c's RunState names), max_batch vectors each, one after another.
-  std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, att_, logits_;
-  std::span<float> key_cache_, value_cache_;  // n_layers x max_positions x kv_dim
+  std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, k_, v_, att_, logits_;
+  // n_layers x n_kv_heads x max_positions x head_size (see cache_offset)
+  std::span<float> key_cache_, value_cache_;
   std::span<float> rope_cos_, rope_sin_;      // max_batch x head_size / 2
   std::span<float> rope_freq_;                // head_size / 2
   // The current input vectors quantized for the weights' formats: for dim- and hidden-sized
