@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shoehorn/format/load.hpp"
+#include "shoehorn/format/planned_model.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/kernels/ops.hpp"
@@ -143,6 +144,53 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
   }
 }
 
+// Q8_0 rows interleaved by eight give the plain rows' bits on every path: for batches that
+// fill the SIMD kernels' four-position tiles and leave some over, with the rows split between
+// calls at a group boundary, the -128 and 127 extremes included; an embedding row reads back.
+TEST(Kernels, InterleavedRowsGiveThePlainRowsBits) {
+  const TestMatrix m;
+  constexpr int kRows = 32, kBlocks = TestMatrix::kCols / kBlockValues;
+  std::vector<BlockQ8_0x8> interleaved(static_cast<std::size_t>(kRows / kInterleavedRows) * kBlocks);
+  for (int g = 0; g < kRows / kInterleavedRows; ++g) {
+    interleave_rows(std::span(m.q8_0).subspan(static_cast<std::size_t>(g) * kInterleavedRows * kBlocks,
+                                              static_cast<std::size_t>(kInterleavedRows) * kBlocks),
+                    kBlocks, std::span(interleaved).subspan(static_cast<std::size_t>(g) * kBlocks, kBlocks));
+  }
+  EXPECT_EQ(interleaved_value(interleaved[0], 0, 0), -128);
+  EXPECT_EQ(interleaved_value(interleaved[1], 0, 5), 127);
+  Matrix plain = m.of(WeightType::q8_0);
+  plain.rows = kRows;
+  Matrix x8{WeightType::q8_0x8, kRows, TestMatrix::kCols, 0};
+  x8.q8_0x8 = interleaved.data();
+
+  for (const int positions : {1, 4, 7}) {
+    const std::vector<float> x = uniform(static_cast<std::size_t>(positions) * TestMatrix::kCols, 9);
+    std::vector<BlockQ8_0> xq(x.size() / kBlockValues);
+    quantize_q8_0(x, xq);
+    std::vector<std::int32_t> sums(xq.size());
+    kernels::block_sums(xq, sums);
+    kernels::MatvecInput in{x, {}, {}, xq, positions};
+    in.q8_0_sums = sums;
+    std::vector<float> expected(static_cast<std::size_t>(positions) * kRows);
+    const KernelPath before = kernels::kernel_path();
+    kernels::set_kernel_path(KernelPath::scalar);
+    kernels::matvec_rows(expected, plain, in, 0, kRows);
+    kernels::set_kernel_path(before);
+    for_each_path([&](KernelPath path) {
+      std::vector<float> out(expected.size(), -1.0f);
+      kernels::matvec_rows(out, x8, in, 0, 16);
+      kernels::matvec_rows(out, x8, in, 16, kRows);
+      EXPECT_EQ(bits_of(out), bits_of(expected)) << positions << " positions, " << to_string(path);
+    });
+  }
+  std::vector<float> row(TestMatrix::kCols), plain_row(TestMatrix::kCols);
+  for (const int r : {0, 5, 31}) {
+    kernels::embedding_row(row, x8, r);
+    kernels::embedding_row(plain_row, plain, r);
+    EXPECT_EQ(bits_of(row), bits_of(plain_row)) << r;
+  }
+}
+
 // The inputs' Q8_0 blocks on every path are ggml's reference bytes, edge values included.
 TEST(Kernels, EveryPathQuantizesInputsLikeTheReference) {
   std::vector<float> x = uniform(kBlockValues * 8, 3);
@@ -204,6 +252,33 @@ TEST(Kernels, WholeForwardPassIsTheSameOnEveryPath) {
       }
     });
   }
+}
+
+// A model loaded with its Q8_0 rows interleaved runs the bits of the file's layout.
+TEST(Kernels, InterleavedModelIsTheSameOnEveryPath) {
+  (void)stories260k_as("q8_0");
+  const std::string file = scratch_path("kernels-stories260K-q8_0.gguf");
+  const Model plain = load_model(file);
+  PlannedModelOptions options;
+  options.layout = RowLayout::interleaved;
+  PlannedModel interleaved(file, options);
+  EXPECT_EQ(interleaved.model().weights.layers[0].wq.type, WeightType::q8_0x8);
+  EXPECT_EQ(interleaved.model().weights.classifier.type, WeightType::q8_0x8);
+  Transformer reference(plain, static_cast<int>(kTokens.size()));
+  const std::vector<float> expected = sequential_logits(reference, kTokens);
+  for_each_path([&](KernelPath path) {
+    ThreadPool pool(2);
+    Transformer t(interleaved.model(), static_cast<int>(kTokens.size()), &pool, 4,
+                  &interleaved.weights(), Logits::all);
+    std::vector<float> logits;
+    for (std::size_t done = 0; done < kTokens.size(); done += 4) {
+      const std::size_t n = std::min<std::size_t>(4, kTokens.size() - done);
+      const std::span<float> l =
+          t.forward_batch(std::span(kTokens).subspan(done, n), static_cast<int>(done), Logits::all);
+      logits.insert(logits.end(), l.begin(), l.end());
+    }
+    EXPECT_EQ(bits_of(logits), bits_of(expected)) << to_string(path);
+  });
 }
 
 // llama.cpp's greedy text for the Q4_0 model (tests/data/gguf), and llama2.c's for Q8_0, on

@@ -140,6 +140,7 @@ PlannedModelOptions MemoryFlags::options(int positions) const {
   o.request.batch = chunk;
   if (!read_speed.empty()) o.media = {parse_rate(read_speed), seek_ms / 1000.0};
   o.stream.drop_page_cache = !keep_page_cache;
+  o.layout = kernels::interleaves_rows(kernels::kernel_path()) ? RowLayout::interleaved : RowLayout::file;
   return o;
 }
 

@@ -52,6 +52,7 @@ struct MemoryFlags {
   bool keep_page_cache = false;
 
   void add_to(CLI::App& cmd);
+  // Lays Q8_0 rows out for the kernel path in use (a KernelPathScope comes first).
   PlannedModelOptions options(int positions) const;
 };
 

@@ -29,6 +29,7 @@ struct EvalOptions {
 
 void eval(const EvalOptions& o, Io io) {
   const std::string path = o.model.empty() ? default_model_path() : o.model;
+  const KernelPathScope kernel_path(o.kernels);
   PlannedModelOptions options = o.memory.options(0);
   options.request.logits = Logits::all;  // every position is scored
   PlannedModel planned(path, options);
@@ -38,7 +39,6 @@ void eval(const EvalOptions& o, Io io) {
   const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
 
-  const KernelPathScope kernel_path(o.kernels);
   ThreadPool pool(thread_count(o.threads));
   const auto start = std::chrono::steady_clock::now();
   Transformer transformer(model, model.config().seq_len, &pool, planned.plan().batch,

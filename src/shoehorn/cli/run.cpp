@@ -52,13 +52,13 @@ void run(const RunOptions& o, Io io) {
   if (o.model.empty() && !std::filesystem::exists(path)) {
     fail(path, "no bundled default model in this build: pass a MODEL file");
   }
+  const KernelPathScope kernel_path(o.kernels);
   PlannedModel planned(path, o.memory.options(o.steps < 0 ? 0 : o.steps));
   const Model& model = planned.model();
   const int steps = planned.plan().positions;
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
-  const KernelPathScope kernel_path(o.kernels);
   ThreadPool pool(thread_count(o.threads));
   Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights());
 

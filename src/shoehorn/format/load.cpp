@@ -14,8 +14,9 @@ namespace shoehorn {
 namespace {
 
 // Decodes the tensors `keep` says into one arena sized up front; the others get their shape
-// and type only (their rows stream).
-Model load_tensors(ModelFile file, const ByteSource& source, const std::vector<bool>& keep) {
+// and type only (their rows stream). Q8_0 matrices are interleaved when `layout` asks.
+Model load_tensors(ModelFile file, const ByteSource& source, const std::vector<bool>& keep,
+                   RowLayout layout = RowLayout::file) {
   ArenaPlan plan;
   for (std::size_t i = 0; i < file.tensors.size(); ++i) {
     if (keep[i]) plan.add<std::byte>(rows_buffer_bytes(file.tensors[i], file.tensors[i].rows));
@@ -29,6 +30,7 @@ Model load_tensors(ModelFile file, const ByteSource& source, const std::vector<b
     if (keep[i]) {
       const std::span<std::byte> bytes = model.storage.allocate<std::byte>(rows_buffer_bytes(t, t.rows));
       m = read_rows(t, 0, t.rows, source, file.byte_order, bytes);
+      if (layout == RowLayout::interleaved && interleavable(m)) m = interleave_q8_0(m, bytes);
     }
     place_tensor(model.weights, t.role, t.layer, m);
   }
@@ -51,8 +53,9 @@ Model load_resident(ModelFile file, const ByteSource& source) {
   return load_tensors(std::move(file), source, all);
 }
 
-Model load_planned(ModelFile file, const ByteSource& source, const MemoryPlan& plan) {
-  return load_tensors(std::move(file), source, plan.resident);
+Model load_planned(ModelFile file, const ByteSource& source, const MemoryPlan& plan,
+                   RowLayout layout) {
+  return load_tensors(std::move(file), source, plan.resident, layout);
 }
 
 Model load_model(const std::string& path) {

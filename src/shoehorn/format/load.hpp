@@ -17,9 +17,15 @@ ModelFile read_model_file(const ByteSource& source);
 // Decodes every tensor of file into host-order arrays in one arena sized up front.
 Model load_resident(ModelFile file, const ByteSource& source);
 
+// How resident Q8_0 matrices are laid out in memory: as in the file, or in groups of eight
+// interleaved rows (q8_0x8, see BlockQ8_0x8), which the SIMD kernels multiply without
+// horizontal sums. Either gives the same bits on every kernel path.
+enum class RowLayout { file, interleaved };
+
 // Decodes only the tensors the plan keeps resident; the others (shape and type, no data) are
 // for a StreamedWeights to read while the model runs.
-Model load_planned(ModelFile file, const ByteSource& source, const MemoryPlan& plan);
+Model load_planned(ModelFile file, const ByteSource& source, const MemoryPlan& plan,
+                   RowLayout layout = RowLayout::file);
 
 Model load_model(const std::string& path);
 

@@ -27,7 +27,7 @@ PlannedModel::PlannedModel(const std::string& path, PlannedModelOptions options)
     : file_(path),
       media_(options.media),
       plan_(plan_for(read_model_file(file_), options.request)),
-      model_(load_planned(verified(read_model_file(file_), file_), file_, plan_)),
+      model_(load_planned(verified(read_model_file(file_), file_), file_, plan_, options.layout)),
       resident_(model_.weights) {
   const ByteSource* source = &file_;
   if (media_.read_bytes_per_s > 0) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "shoehorn/format/load.hpp"
 #include "shoehorn/io/source.hpp"
 #include "shoehorn/io/throttled_source.hpp"
 #include "shoehorn/model/memory_plan.hpp"
@@ -22,6 +23,7 @@ struct PlannedModelOptions {
   PlanRequest request;  // process_bytes 0: this host's estimate for the model
   MediaSpeed media;
   StreamOptions stream;
+  RowLayout layout = RowLayout::file;  // of the resident Q8_0 matrices
 };
 
 class PlannedModel {

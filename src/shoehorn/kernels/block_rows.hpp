@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "shoehorn/kernels/kernel_path.hpp"
@@ -22,9 +23,16 @@ using BlockRowsFn = void (*)(float* out, std::size_t out_stride, const Block* w,
                              const BlockQ8_0* x, int blocks, int positions, int row_begin,
                              int row_end);
 
+// The same for Q8_0 rows interleaved by eight (row_begin and row_end multiples of eight), given
+// also each input block's sum of values (x_sums, one per block of x).
+using InterleavedRowsFn = void (*)(float* out, std::size_t out_stride, const BlockQ8_0x8* w,
+                                   const BlockQ8_0* x, const std::int32_t* x_sums, int blocks,
+                                   int positions, int row_begin, int row_end);
+
 struct BlockKernels {
   BlockRowsFn<BlockQ8_0> q8_0;
   BlockRowsFn<BlockQ4_0> q4_0;
+  InterleavedRowsFn q8_0x8;
   void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
 };
 
@@ -68,6 +76,29 @@ void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const
     for (int p = 0; p < positions; ++p) {
       out[static_cast<std::size_t>(p) * out_stride + r] =
           block_row_dot(wr, x + static_cast<std::size_t>(p) * blocks, blocks);
+    }
+  }
+}
+
+// Row `lane` of an interleaved group times input blocks x: the same sum as block_row_dot.
+inline float interleaved_row_dot(const BlockQ8_0x8* w, int lane, const BlockQ8_0* x, int blocks) {
+  float acc = 0.0f;
+  for (int b = 0; b < blocks; ++b) {
+    int isum = 0;
+    for (int j = 0; j < kBlockValues; ++j) isum += interleaved_value(w[b], lane, j) * x[b].qs[j];
+    acc += static_cast<float>(isum) * (f16_to_f32(w[b].d[lane]) * f16_to_f32(x[b].d));
+  }
+  return acc;
+}
+
+inline void interleaved_rows_scalar(float* out, std::size_t out_stride, const BlockQ8_0x8* w,
+                                    const BlockQ8_0* x, const std::int32_t* /*x_sums*/, int blocks,
+                                    int positions, int row_begin, int row_end) {
+  for (int r = row_begin; r < row_end; ++r) {
+    const BlockQ8_0x8* group = w + static_cast<std::size_t>(r / kInterleavedRows) * blocks;
+    for (int p = 0; p < positions; ++p) {
+      out[static_cast<std::size_t>(p) * out_stride + r] = interleaved_row_dot(
+          group, r % kInterleavedRows, x + static_cast<std::size_t>(p) * blocks, blocks);
     }
   }
 }

@@ -23,7 +23,7 @@ std::atomic<KernelPath>& current() {
 }
 
 const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>,
-                           shoehorn::quantize_q8_0};
+                           interleaved_rows_scalar, shoehorn::quantize_q8_0};
 
 }  // namespace
 
@@ -59,6 +59,8 @@ void set_kernel_path(KernelPath path) {
   }
   current().store(path, std::memory_order_relaxed);
 }
+
+bool interleaves_rows(KernelPath path) { return path != KernelPath::scalar; }
 
 const BlockKernels& block_kernels(KernelPath path) {
   const BlockKernels* simd = x86_block_kernels(path);

@@ -118,6 +118,14 @@ void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out) {
   block_kernels(kernel_path()).quantize_q8_0(x, out);
 }
 
+void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums) {
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    std::int32_t sum = 0;
+    for (const std::int8_t q : blocks[b].qs) sum += q;
+    sums[b] = sum;
+  }
+}
+
 void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
                  int row_begin, int row_end) {
   const int blocks = w.cols / kBlockValues;
@@ -146,6 +154,11 @@ void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const Matv
       block_kernels(kernel_path()).q4_0(out, out_stride, w.q4_0,
                                         in.q8_0.data(), blocks, in.positions, row_begin, row_end);
       return;
+    case WeightType::q8_0x8:
+      block_kernels(kernel_path()).q8_0x8(out, out_stride, w.q8_0x8, in.q8_0.data(),
+                                          in.q8_0_sums.data(), blocks, in.positions, row_begin,
+                                          row_end);
+      return;
   }
 }
 
@@ -169,6 +182,12 @@ void embedding_row(std::span<float> out, const Matrix& table, int row) {
     case WeightType::q4_0:
       dequantize(std::span(table.q4_0 + base / kBlockValues, out.size() / kBlockValues), out);
       return;
+    case WeightType::q8_0x8: {
+      const std::size_t blocks = out.size() / kBlockValues;
+      const std::size_t group = static_cast<std::size_t>(row / kInterleavedRows) * blocks;
+      dequantize(std::span(table.q8_0x8 + group, blocks), row % kInterleavedRows, out);
+      return;
+    }
   }
 }
 

@@ -32,10 +32,13 @@ struct MatvecInput {
   std::span<const float> scales;
   std::span<const BlockQ8_0> q8_0;
   int positions = 1;
+  std::span<const std::int32_t> q8_0_sums = {};  // each block's sum of values (q8_0x8 weights)
 };
 
 // ggml's quantize_q8_0 of a batch of inputs, on the current kernel path (the same bits).
 void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
+// Each block's sum of its 32 values.
+void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums);
 
 // out[p * out_stride + r] for r in [row_begin, row_end) and every position p of the input: one
 // row's sum for one position runs in order over the columns (for Q8_0 and Q4_0: over the

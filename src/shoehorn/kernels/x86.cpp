@@ -6,6 +6,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace shoehorn::kernels {
 
@@ -16,6 +18,13 @@ namespace avx2 {
 SHOEHORN_TARGET inline __m256i dot_i8(__m256i wabs, __m256i w, __m256i x) {
   const __m256i pairs = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(x, w));
   return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+// Interleaved rows (stored as q + 128): back to signed, then dot_i8 lane by lane; each lane's
+// four products are one row's.
+SHOEHORN_TARGET inline __m256i interleaved_start(std::int32_t) { return _mm256_setzero_si256(); }
+SHOEHORN_TARGET inline __m256i interleaved_dot(__m256i acc, __m256i w_biased, __m256i x) {
+  const __m256i w = _mm256_xor_si256(w_biased, _mm256_set1_epi8(static_cast<char>(0x80)));
+  return _mm256_add_epi32(acc, dot_i8(_mm256_sign_epi8(w, w), w, x));
 }
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
@@ -28,15 +37,24 @@ namespace avx512 {
 SHOEHORN_TARGET inline __m256i dot_i8(__m256i wabs, __m256i w, __m256i x) {
   return _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs, _mm256_sign_epi8(x, w));
 }
+// Interleaved rows: the stored q + 128 is unsigned, so VNNI multiplies it with x directly and
+// each lane gains sum((q + 128) x) = isum + 128 sum(x); the sum starts at -128 sum(x).
+SHOEHORN_TARGET inline __m256i interleaved_start(std::int32_t x_sum) {
+  return _mm256_set1_epi32(-128 * x_sum);
+}
+SHOEHORN_TARGET inline __m256i interleaved_dot(__m256i acc, __m256i w_biased, __m256i x) {
+  return _mm256_dpbusd_epi32(acc, w_biased, x);
+}
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx512
 
 const BlockKernels* x86_block_kernels(KernelPath path) {
   static const BlockKernels avx2_kernels{avx2::block_rows<BlockQ8_0>, avx2::block_rows<BlockQ4_0>,
-                                         avx2::quantize_q8_0};
+                                         avx2::interleaved_rows, avx2::quantize_q8_0};
   static const BlockKernels avx512_kernels{avx512::block_rows<BlockQ8_0>,
-                                           avx512::block_rows<BlockQ4_0>, avx512::quantize_q8_0};
+                                           avx512::block_rows<BlockQ4_0>,
+                                           avx512::interleaved_rows, avx512::quantize_q8_0};
   __builtin_cpu_init();
   const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   switch (path) {

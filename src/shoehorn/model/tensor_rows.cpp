@@ -1,7 +1,9 @@
 #include "shoehorn/model/tensor_rows.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <new>
+#include <vector>
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/memory/arena.hpp"
@@ -85,8 +87,33 @@ Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& so
     case WeightType::q4_0:
       m.q4_0 = read_array<BlockQ4_0>(source, offset, values / kBlockValues, order, at).data();
       break;
+    case WeightType::q8_0x8:
+      throw Error("internal error: interleaved rows in a tensor table");
   }
   return m;
+}
+
+bool interleavable(const Matrix& m) {
+  return m.type == WeightType::q8_0 && m.q8_0 != nullptr && m.rows % kInterleavedRows == 0;
+}
+
+Matrix interleave_q8_0(const Matrix& m, std::span<std::byte> buffer) {
+  const int blocks = m.cols / kBlockValues;
+  const std::size_t group_blocks = static_cast<std::size_t>(blocks) * kInterleavedRows;
+  std::vector<BlockQ8_0> group(group_blocks);
+  Matrix out = m;
+  out.type = WeightType::q8_0x8;
+  out.q8_0 = nullptr;
+  for (int g = 0; g < m.rows / kInterleavedRows; ++g) {
+    const std::span<const BlockQ8_0> rows(m.q8_0 + g * group_blocks, group_blocks);
+    std::copy(rows.begin(), rows.end(), group.begin());
+    // The interleaved blocks take the group's bytes, ending the plain blocks' lifetime there.
+    std::byte* at = buffer.data() + g * group_blocks * sizeof(BlockQ8_0);
+    const std::span<BlockQ8_0x8> interleaved = start_array<BlockQ8_0x8>(at, static_cast<std::size_t>(blocks));
+    interleave_rows(group, blocks, interleaved);
+    if (g == 0) out.q8_0x8 = interleaved.data();
+  }
+  return out;
 }
 
 }  // namespace shoehorn

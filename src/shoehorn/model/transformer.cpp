@@ -21,7 +21,7 @@ using kernels::MatvecInput;
 MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float> x, int positions,
                           const InputScratch& scratch) {
   MatvecInput in{x, {}, {}, {}, positions};
-  bool groups_done = false, blocks_done = false;
+  bool groups_done = false, blocks_done = false, sums_done = false;
   for (const Matrix& w : readers) {
     if (w.type == WeightType::q8_group && !groups_done) {
       const std::size_t groups = x.size() / static_cast<std::size_t>(w.group_size);
@@ -31,11 +31,19 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
       in.scales = scratch.scales.first(groups);
       groups_done = true;
     }
-    if ((w.type == WeightType::q8_0 || w.type == WeightType::q4_0) && !blocks_done) {
+    const bool blocks_needed = w.type == WeightType::q8_0 || w.type == WeightType::q4_0 ||
+                               w.type == WeightType::q8_0x8;
+    if (blocks_needed && !blocks_done) {
       const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
       kernels::quantize_input_q8_0(x, blocks);
       in.q8_0 = blocks;
       blocks_done = true;
+    }
+    if (w.type == WeightType::q8_0x8 && !sums_done) {
+      const std::span<std::int32_t> sums = scratch.sums.first(in.q8_0.size());
+      kernels::block_sums(in.q8_0, sums);
+      in.q8_0_sums = sums;
+      sums_done = true;
     }
   }
   return in;
@@ -44,8 +52,8 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
 // Below this many multiply-adds a region is not worth waking other threads for.
 constexpr std::int64_t kParallelWork = 1 << 15;
 
-// Rows per task are a multiple of the SIMD kernels' four-row tiles.
-constexpr int kRowTile = 4;
+// Rows per task are a multiple of the SIMD kernels' tiles (four rows; eight interleaved).
+constexpr int kRowTile = kInterleavedRows;
 
 // The most products that read one input (q, k and v), and so the most pieces in one region.
 constexpr std::size_t kMaxJobs = 3;
@@ -92,6 +100,8 @@ TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_
   activations.add<std::int8_t>(hidden);
   activations.add<BlockQ8_0>(dim / kBlockValues);
   activations.add<BlockQ8_0>(hidden / kBlockValues);
+  activations.add<std::int32_t>(dim / kBlockValues);
+  activations.add<std::int32_t>(hidden / kBlockValues);
   ArenaPlan kv;
   kv.add<float>(cache);
   kv.add<float>(cache);
@@ -136,9 +146,11 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   rope_cos_ = arena_.allocate<float>(half_head * batch);
   rope_sin_ = arena_.allocate<float>(half_head * batch);
   xq_ = {arena_.allocate<std::int8_t>(dim), xq_scales,
-         arena_.allocate<BlockQ8_0>(dim / kBlockValues)};
+         arena_.allocate<BlockQ8_0>(dim / kBlockValues),
+         arena_.allocate<std::int32_t>(dim / kBlockValues)};
   hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
-         arena_.allocate<BlockQ8_0>(hidden / kBlockValues)};
+         arena_.allocate<BlockQ8_0>(hidden / kBlockValues),
+         arena_.allocate<std::int32_t>(hidden / kBlockValues)};
   key_cache_ = arena_.allocate<float>(cache);
   value_cache_ = arena_.allocate<float>(cache);
 

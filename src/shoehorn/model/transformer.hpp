@@ -22,6 +22,7 @@ struct InputScratch {
   std::span<std::int8_t> q;       // llama2.c Q8 groups
   std::span<float> scales;
   std::span<BlockQ8_0> blocks;    // ggml Q8_0 (for Q8_0 and Q4_0 weights)
+  std::span<std::int32_t> sums;   // each block's sum (for interleaved Q8_0 weights)
 };
 
 // Prompt positions per batch by default (--chunk): a layer's activations for this many stay in

@@ -9,6 +9,7 @@ const char* to_string(WeightType type) {
     case WeightType::f16: return "F16";
     case WeightType::q8_0: return "Q8_0";
     case WeightType::q4_0: return "Q4_0";
+    case WeightType::q8_0x8: return "Q8_0x8";
   }
   return "?";
 }
@@ -20,6 +21,7 @@ std::uint64_t stored_bytes(WeightType type, std::uint64_t count, int group_size)
     case WeightType::f16:
     case WeightType::q8_0:
     case WeightType::q4_0: return quant_bytes(*quant_type(type), count);
+    case WeightType::q8_0x8: return quant_bytes(QuantType::q8_0, count);
   }
   return 0;
 }
@@ -30,7 +32,8 @@ std::optional<QuantType> quant_type(WeightType type) {
     case WeightType::f16: return QuantType::f16;
     case WeightType::q8_0: return QuantType::q8_0;
     case WeightType::q4_0: return QuantType::q4_0;
-    case WeightType::q8_group: return std::nullopt;
+    case WeightType::q8_group:
+    case WeightType::q8_0x8: return std::nullopt;
   }
   return std::nullopt;
 }

@@ -84,6 +84,27 @@ void dequantize(std::span<const BlockQ8_0> blocks, std::span<float> out) {
   }
 }
 
+void interleave_rows(std::span<const BlockQ8_0> rows, int blocks, std::span<BlockQ8_0x8> out) {
+  for (int b = 0; b < blocks; ++b) {
+    for (int r = 0; r < kInterleavedRows; ++r) {
+      const BlockQ8_0& from = rows[static_cast<std::size_t>(r) * blocks + b];
+      out[b].d[r] = from.d;
+      for (int j = 0; j < kBlockValues; ++j) {
+        out[b].qs[(j / 4) * 32 + r * 4 + j % 4] = static_cast<std::uint8_t>(from.qs[j] + 128);
+      }
+    }
+  }
+}
+
+void dequantize(std::span<const BlockQ8_0x8> blocks, int row, std::span<float> out) {
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const float d = f16_to_f32(blocks[b].d[row]);
+    for (int j = 0; j < kBlockValues; ++j) {
+      out[b * kBlockValues + j] = static_cast<float>(interleaved_value(blocks[b], row, j)) * d;
+    }
+  }
+}
+
 void dequantize(std::span<const BlockQ4_0> blocks, std::span<float> out) {
   constexpr int kHalf = kBlockValues / 2;
   for (std::size_t b = 0; b < blocks.size(); ++b) {

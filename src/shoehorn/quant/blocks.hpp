@@ -34,6 +34,25 @@ struct BlockQ4_0 {
   std::uint8_t qs[kBlockValues / 2];
 };
 static_assert(sizeof(BlockQ8_0) == 34 && offsetof(BlockQ8_0, qs) == 2, "ggml's block_q8_0");
+
+// Eight Q8_0 rows' blocks of one column range, interleaved for SIMD integer dot products: a
+// layout in memory only, never in a file. Row r's scale is d[r]; its value 4j + i (j < 8,
+// i < 4) is byte 32j + 4r + i of qs, stored as q + 128 (unsigned), so that 32 bytes hold four
+// values of each of the eight rows and one 32-bit lane holds one row's four.
+inline constexpr int kInterleavedRows = 8;
+struct BlockQ8_0x8 {
+  std::uint16_t d[kInterleavedRows];
+  std::uint8_t qs[kInterleavedRows * kBlockValues];
+};
+static_assert(sizeof(BlockQ8_0x8) == kInterleavedRows * sizeof(BlockQ8_0), "same bytes as eight blocks");
+
+// The value of row `row` (< 8) at column j (< 32) of an interleaved block.
+inline int interleaved_value(const BlockQ8_0x8& b, int row, int j) {
+  return static_cast<int>(b.qs[(j / 4) * 32 + row * 4 + j % 4]) - 128;
+}
+
+// Eight rows of `blocks` blocks each (row after row) as `blocks` interleaved blocks.
+void interleave_rows(std::span<const BlockQ8_0> rows, int blocks, std::span<BlockQ8_0x8> out);
 static_assert(sizeof(BlockQ4_0) == 18 && offsetof(BlockQ4_0, qs) == 2, "ggml's block_q4_0");
 
 // Values per block and bytes per block of a type (1 and 4 for F32, 1 and 2 for F16).
@@ -46,6 +65,8 @@ std::uint64_t quant_bytes(QuantType type, std::uint64_t count);
 void quantize_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
 void quantize_q4_0(std::span<const float> x, std::span<BlockQ4_0> out);
 void dequantize(std::span<const BlockQ8_0> blocks, std::span<float> out);
+// Row `row` (< 8) of interleaved blocks.
+void dequantize(std::span<const BlockQ8_0x8> blocks, int row, std::span<float> out);
 void dequantize(std::span<const BlockQ4_0> blocks, std::span<float> out);
 void dequantize(std::span<const std::uint16_t> halves, std::span<float> out);
 
