@@ -29,8 +29,12 @@ for round in $(seq "$rounds"); do
     "$llama_bench" -m "$gguf" -t 1,2 -p 128 -n 128 -r "$runs" 2> /dev/null |
       grep -E 'pp128|tg128' | sed "s/^/llama.cpp $shape /"
     for threads in 1 2; do
+      # Prefill of 128 tokens, then 128 decoded after them (positions 128-255).
       echo "shoehorn $shape $("$build/shoehorn" bench "$gguf" --threads "$threads" -n 128 \
         --prompt-tokens 128 --runs "$runs" --json 2> /dev/null | tail -n 1)"
+      # Decode as llama-bench's tg128 runs it: from an empty context (positions 1-128).
+      echo "shoehorn-tg $shape $("$build/shoehorn" bench "$gguf" --threads "$threads" -n 128 \
+        --prompt-tokens 1 --runs "$runs" --json 2> /dev/null | tail -n 1)"
     done
   done
 done

@@ -191,6 +191,35 @@ TEST(Kernels, InterleavedRowsGiveThePlainRowsBits) {
   }
 }
 
+// Attention's scores and weighted sums: the scalar path's bits on every path, for head sizes
+// the SIMD code takes (48, 64) and one it leaves to scalar code (12), and position counts that
+// fill its eight-position groups and leave some over.
+TEST(Kernels, AttentionIsTheSameOnEveryPath) {
+  for (const int head_size : {12, 48, 64}) {
+    for (const int count : {1, 8, 37}) {
+      const std::vector<float> q = uniform(static_cast<std::size_t>(head_size), 21);
+      const std::vector<float> keys = uniform(static_cast<std::size_t>(count) * head_size, 22);
+      const std::vector<float> values = uniform(static_cast<std::size_t>(count) * head_size, 23);
+      std::vector<float> scalar_scores, scalar_mix;
+      for_each_path([&](KernelPath path) {
+        std::vector<float> scores(static_cast<std::size_t>(count)), mix(static_cast<std::size_t>(head_size), -1.0f);
+        kernels::attention_scores(scores, q.data(), keys.data(), head_size, 6.9282f);
+        kernels::attention_mix(mix, scores, values.data());
+        if (path == KernelPath::scalar) {
+          scalar_scores = scores;
+          scalar_mix = mix;
+          float first = 0.0f;  // position 0's score by hand, in order
+          for (int i = 0; i < head_size; ++i) first += q[i] * keys[i];
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(scores[0]), std::bit_cast<std::uint32_t>(first / 6.9282f));
+        } else {
+          EXPECT_EQ(bits_of(scores), bits_of(scalar_scores)) << head_size << " " << count << " " << to_string(path);
+          EXPECT_EQ(bits_of(mix), bits_of(scalar_mix)) << head_size << " " << count << " " << to_string(path);
+        }
+      });
+    }
+  }
+}
+
 // The inputs' Q8_0 blocks on every path are ggml's reference bytes, edge values included.
 TEST(Kernels, EveryPathQuantizesInputsLikeTheReference) {
   std::vector<float> x = uniform(kBlockValues * 8, 3);

@@ -29,11 +29,22 @@ using InterleavedRowsFn = void (*)(float* out, std::size_t out_stride, const Blo
                                    const BlockQ8_0* x, const std::int32_t* x_sums, int blocks,
                                    int positions, int row_begin, int row_end);
 
+// Attention over one head's cache (positions one after another, head_size floats each):
+// scores[t] = (q . keys[t]) / scale, each dot product summed over i in order from 0; and
+// out[i] = sum over t in order of weights[t] * values[t][i], from 0. SIMD paths run several
+// positions' (or elements') sums side by side, each in that order.
+using AttentionScoresFn = void (*)(float* scores, const float* q, const float* keys, int count,
+                                   int head_size, float scale);
+using AttentionMixFn = void (*)(float* out, const float* weights, const float* values, int count,
+                                int head_size);
+
 struct BlockKernels {
   BlockRowsFn<BlockQ8_0> q8_0;
   BlockRowsFn<BlockQ4_0> q4_0;
   InterleavedRowsFn q8_0x8;
   void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
+  AttentionScoresFn attention_scores;
+  AttentionMixFn attention_mix;
 };
 
 // The kernels of a path (the scalar ones for any path this build lacks).
@@ -100,6 +111,26 @@ inline void interleaved_rows_scalar(float* out, std::size_t out_stride, const Bl
       out[static_cast<std::size_t>(p) * out_stride + r] = interleaved_row_dot(
           group, r % kInterleavedRows, x + static_cast<std::size_t>(p) * blocks, blocks);
     }
+  }
+}
+
+inline void attention_scores_scalar(float* scores, const float* q, const float* keys, int count,
+                                    int head_size, float scale) {
+  for (int t = 0; t < count; ++t) {
+    const float* k = keys + static_cast<std::size_t>(t) * head_size;
+    float score = 0.0f;
+    for (int i = 0; i < head_size; ++i) score += q[i] * k[i];
+    scores[t] = score / scale;
+  }
+}
+
+inline void attention_mix_scalar(float* out, const float* weights, const float* values, int count,
+                                 int head_size) {
+  for (int i = 0; i < head_size; ++i) out[i] = 0.0f;
+  for (int t = 0; t < count; ++t) {
+    const float* v = values + static_cast<std::size_t>(t) * head_size;
+    const float a = weights[t];
+    for (int i = 0; i < head_size; ++i) out[i] += a * v[i];
   }
 }
 

@@ -23,7 +23,8 @@ std::atomic<KernelPath>& current() {
 }
 
 const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>,
-                           interleaved_rows_scalar, shoehorn::quantize_q8_0};
+                           interleaved_rows_scalar, shoehorn::quantize_q8_0,
+                           attention_scores_scalar, attention_mix_scalar};
 
 }  // namespace
 

@@ -118,6 +118,18 @@ void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out) {
   block_kernels(kernel_path()).quantize_q8_0(x, out);
 }
 
+void attention_scores(std::span<float> scores, const float* q, const float* keys, int head_size,
+                      float scale) {
+  block_kernels(kernel_path()).attention_scores(scores.data(), q, keys,
+                                                static_cast<int>(scores.size()), head_size, scale);
+}
+
+void attention_mix(std::span<float> out, std::span<const float> weights, const float* values) {
+  block_kernels(kernel_path()).attention_mix(out.data(), weights.data(), values,
+                                             static_cast<int>(weights.size()),
+                                             static_cast<int>(out.size()));
+}
+
 void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums) {
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     std::int32_t sum = 0;

@@ -62,23 +62,6 @@ std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
   return batch.subspan(static_cast<std::size_t>(slot) * size, size);
 }
 
-// Scores of query q against keys k[0..count), count a multiple of kScoreLanes, each summed in
-// llama2.c's order (i = 0, 1, ...): the lanes are independent sums, so they overlap in the
-// pipeline instead of each add waiting on the one before.
-constexpr int kScoreLanes = 8;
-
-void attention_scores(float* att, const float* q, const float* k, int count, int head_size,
-                      float scale) {
-  for (int t = 0; t < count; t += kScoreLanes) {
-    float score[kScoreLanes] = {};
-    const float* kt = k + static_cast<std::size_t>(t) * head_size;
-    for (int i = 0; i < head_size; ++i) {
-      for (int j = 0; j < kScoreLanes; ++j) score[j] += q[i] * kt[j * head_size + i];
-    }
-    for (int j = 0; j < kScoreLanes; ++j) att[t + j] = score[j] / scale;
-  }
-}
-
 }  // namespace
 
 TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_batch,
@@ -273,22 +256,9 @@ void Transformer::attend_head(int layer, int pos, int slot, int h) {
   const std::size_t head = cache_offset(layer, h / c.kv_mul(), 0);
   const float* keys = key_cache_.data() + head;
   const float* values = value_cache_.data() + head;
-  const int lanes = (pos + 1) / kScoreLanes * kScoreLanes;
-  attention_scores(att.data(), q, keys, lanes, head_size, scale);
-  for (int t = lanes; t <= pos; ++t) {
-    const float* k = keys + static_cast<std::size_t>(t) * head_size;
-    float score = 0.0f;
-    for (int i = 0; i < head_size; ++i) score += q[i] * k[i];
-    att[t] = score / scale;
-  }
+  kernels::attention_scores(att, q, keys, head_size, scale);
   kernels::softmax(att);
-  float* xb = xb_.data() + vector;
-  std::memset(xb, 0, static_cast<std::size_t>(head_size) * sizeof(float));
-  for (int t = 0; t <= pos; ++t) {
-    const float* v = values + static_cast<std::size_t>(t) * head_size;
-    const float a = att[t];
-    for (int i = 0; i < head_size; ++i) xb[i] += a * v[i];
-  }
+  kernels::attention_mix(xb_.subspan(vector, static_cast<std::size_t>(head_size)), att, values);
 }
 
 // Heads are independent, and so are the batch's positions once their keys and values are in
