@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -200,20 +201,33 @@ TEST(Kernels, AttentionIsTheSameOnEveryPath) {
       const std::vector<float> q = uniform(static_cast<std::size_t>(head_size), 21);
       const std::vector<float> keys = uniform(static_cast<std::size_t>(count) * head_size, 22);
       const std::vector<float> values = uniform(static_cast<std::size_t>(count) * head_size, 23);
-      std::vector<float> scalar_scores, scalar_mix;
+      std::vector<std::uint16_t> keys16, values16;  // the same cache in half floats
+      for (const float k : keys) keys16.push_back(f32_to_f16(k));
+      for (const float v : values) values16.push_back(f32_to_f16(v));
+      std::vector<float> scalar_scores, scalar_mix, scalar_scores16, scalar_mix16;
       for_each_path([&](KernelPath path) {
         std::vector<float> scores(static_cast<std::size_t>(count)), mix(static_cast<std::size_t>(head_size), -1.0f);
         kernels::attention_scores(scores, q.data(), keys.data(), head_size, 6.9282f);
         kernels::attention_mix(mix, scores, values.data());
+        std::vector<float> scores16(scores.size()), mix16(mix.size(), -1.0f);
+        kernels::attention_scores(scores16, q.data(), keys16.data(), head_size, 6.9282f);
+        kernels::attention_mix(mix16, scores16, values16.data());
         if (path == KernelPath::scalar) {
           scalar_scores = scores;
           scalar_mix = mix;
+          scalar_scores16 = scores16;
+          scalar_mix16 = mix16;
+          float first16 = 0.0f;
+          for (int i = 0; i < head_size; ++i) first16 += q[i] * f16_to_f32(keys16[i]);
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(scores16[0]), std::bit_cast<std::uint32_t>(first16 / 6.9282f));
           float first = 0.0f;  // position 0's score by hand, in order
           for (int i = 0; i < head_size; ++i) first += q[i] * keys[i];
           EXPECT_EQ(std::bit_cast<std::uint32_t>(scores[0]), std::bit_cast<std::uint32_t>(first / 6.9282f));
         } else {
           EXPECT_EQ(bits_of(scores), bits_of(scalar_scores)) << head_size << " " << count << " " << to_string(path);
           EXPECT_EQ(bits_of(mix), bits_of(scalar_mix)) << head_size << " " << count << " " << to_string(path);
+          EXPECT_EQ(bits_of(scores16), bits_of(scalar_scores16)) << head_size << " " << count << " " << to_string(path);
+          EXPECT_EQ(bits_of(mix16), bits_of(scalar_mix16)) << head_size << " " << count << " " << to_string(path);
         }
       });
     }
@@ -281,6 +295,41 @@ TEST(Kernels, WholeForwardPassIsTheSameOnEveryPath) {
       }
     });
   }
+}
+
+// A half-float cache: the same bits on every path and in batches, near the F32 cache's logits
+// but not equal to them (keys and values are rounded as they are stored).
+TEST(Kernels, HalfFloatCacheIsTheSameOnEveryPathAndNearF32) {
+  const Model model = stories260k_as("f32");
+  const int n = static_cast<int>(kTokens.size());
+  Transformer f32(model, n);
+  const std::vector<float> exact = sequential_logits(f32, kTokens);
+  std::vector<float> scalar;
+  for_each_path([&](KernelPath path) {
+    Transformer half(model, n, nullptr, 1, nullptr, Logits::last, KvCache::f16);
+    const std::vector<float> logits = sequential_logits(half, kTokens);
+    if (path == KernelPath::scalar) {
+      scalar = logits;
+    } else {
+      EXPECT_EQ(bits_of(logits), bits_of(scalar)) << to_string(path);
+    }
+    ThreadPool pool(2);
+    Transformer batched(model, n, &pool, 4, nullptr, Logits::all, KvCache::f16);
+    std::vector<float> in_batches;
+    for (std::size_t done = 0; done < kTokens.size(); done += 4) {
+      const std::size_t count = std::min<std::size_t>(4, kTokens.size() - done);
+      const std::span<float> l = batched.forward_batch(std::span(kTokens).subspan(done, count),
+                                                       static_cast<int>(done), Logits::all);
+      in_batches.insert(in_batches.end(), l.begin(), l.end());
+    }
+    EXPECT_EQ(bits_of(in_batches), bits_of(logits)) << to_string(path);
+  });
+  float largest = 0.0f;
+  for (std::size_t i = 0; i < exact.size(); ++i) largest = std::max(largest, std::fabs(scalar[i] - exact[i]));
+  EXPECT_GT(largest, 0.0f);
+  EXPECT_LT(largest, 0.02f);
+  EXPECT_EQ(Transformer::bytes(model.config(), n, 1, Logits::last, KvCache::f16).kv_cache * 2,
+            Transformer::bytes(model.config(), n, 1).kv_cache);
 }
 
 // A model loaded with its Q8_0 rows interleaved runs the bits of the file's layout.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -107,9 +108,12 @@ PlannedModelOptions options_for(std::uint64_t budget, int lanes) {
   return o;
 }
 
-MemoryPlan plan_of(const std::string& path, std::uint64_t budget, int lanes = 1) {
+MemoryPlan plan_of(const std::string& path, std::uint64_t budget, int lanes = 1,
+                   std::optional<KvCache> kv = std::nullopt) {
   const FileSource source(path);
-  return plan_memory(read_model_file(source), options_for(budget, lanes).request);
+  PlanRequest request = options_for(budget, lanes).request;
+  request.kv_cache = kv;
+  return plan_memory(read_model_file(source), request);
 }
 
 // Streamed logits must equal resident ones bit for bit: same kernels, same bytes.
@@ -185,7 +189,8 @@ TEST(Stream, PlanKeepsEverythingResidentWhenItFits) {
 }
 
 TEST(Stream, PlanRefusesABudgetBelowTheSmallest) {
-  const std::uint64_t smallest = plan_of(model(), 1ull << 40).minimum_budget;
+  // The smallest budget of all holds the cache in half floats.
+  const std::uint64_t smallest = plan_of(model(), 1ull << 40, 1, KvCache::f16).minimum_budget;
   EXPECT_NO_THROW(plan_of(model(), smallest));
   try {
     plan_of(model(), smallest - 1);
@@ -203,6 +208,27 @@ TEST(Stream, PlanRefusesABudgetBelowTheSmallest) {
   const CliResult p = run_cli({"plan", model(), "--mem-budget", "1K"});
   EXPECT_EQ(p.status, 1);
   EXPECT_NE(p.err.find("the smallest is"), std::string::npos) << p.err;
+}
+
+// The cache is F32 (llama2.c's bits) unless only F16 fits the budget; a cache the request fixes
+// is kept, and a budget too small for it refused.
+TEST(Stream, PlanTakesAHalfFloatCacheWhenOnlyItFits) {
+  const MemoryPlan roomy = plan_of(model(), 1ull << 40);
+  EXPECT_EQ(roomy.kv_cache, KvCache::f32);
+  EXPECT_EQ(roomy.kv_bytes, 2u * 5 * kPositions * 32 * 4);  // K and V, 5 layers, kv_dim 32
+  const MemoryPlan tight = plan_of(model(), roomy.minimum_budget - 1);
+  EXPECT_EQ(tight.kv_cache, KvCache::f16);
+  EXPECT_EQ(tight.kv_bytes * 2, roomy.kv_bytes);
+  EXPECT_EQ(tight.minimum_budget + roomy.kv_bytes / 2, roomy.minimum_budget);
+  EXPECT_THROW(plan_of(model(), roomy.minimum_budget - 1, 1, KvCache::f32), Error);
+  EXPECT_EQ(plan_of(model(), 1ull << 40, 1, KvCache::f16).kv_cache, KvCache::f16);
+
+  const CliResult plan = run_cli({"plan", model(), "--kv-cache", "f16"});
+  ASSERT_EQ(plan.status, 0) << plan.err;
+  EXPECT_NE(plan.out.find("KV cache (F16)"), std::string::npos) << plan.out;
+  const CliResult bad = run_cli({"run", model(), "-z", tok512(), "--kv-cache", "q4"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("--kv-cache"), std::string::npos) << bad.err;
 }
 
 // In-process the process is the test's, near the budget: the text must be the same, and the run
@@ -239,7 +265,8 @@ TEST(Stream, PlanPrintsTheTable) {
   const CliResult r = run_cli({"plan", model(), "--target", "ps2", "-n", "512"});
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* line : {"target ps2", "budget: 32.0 MiB for 512 positions (all resident)",
-                           "KV cache (F32)", "smallest budget that runs it"}) {
+                           "KV cache (F32)", "smallest budget that runs it (KV cache F32)",
+                           "smallest with an F16 KV cache"}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   }
   const CliResult s = run_cli({"plan", model(), "--mem-budget", "7400K", "--read-speed", "1M", "-n", "24"});

@@ -59,7 +59,8 @@ void bench_model(const BenchOptions& o, Io io) {
   const int threads = thread_count(o.threads);
   ThreadPool pool(threads);
   Transformer transformer(model, bench_positions(model.config(), o.settings), &pool,
-                          planned.plan().batch, &planned.weights());
+                          planned.plan().batch, &planned.weights(), Logits::last,
+                          planned.plan().kv_cache);
   const BenchResult result = bench(transformer, o.settings);
   const std::uint64_t peak_rss = peak_rss_bytes();
   print_table(o.json ? io.err : io.out, o.model, threads, result, peak_rss);

@@ -131,6 +131,10 @@ void MemoryFlags::add_to(CLI::App& cmd) {
       ->check(CLI::Range(1, 4096));
   cmd.add_flag("--keep-page-cache", keep_page_cache,
                "Leave streamed bytes in the page cache (default: drop them)");
+  cmd.add_option("--kv-cache", kv_cache,
+                 "KV cache: f32 (llama2.c's bits) or f16 (half the bytes); default f32 unless "
+                 "only f16 fits --mem-budget")
+      ->check(CLI::IsMember({"f32", "f16"}));
 }
 
 PlannedModelOptions MemoryFlags::options(int positions) const {
@@ -140,6 +144,7 @@ PlannedModelOptions MemoryFlags::options(int positions) const {
   o.request.batch = chunk;
   if (!read_speed.empty()) o.media = {parse_rate(read_speed), seek_ms / 1000.0};
   o.stream.drop_page_cache = !keep_page_cache;
+  if (!kv_cache.empty()) o.request.kv_cache = parse_kv_cache(kv_cache);
   o.layout = kernels::interleaves_rows(kernels::kernel_path()) ? RowLayout::interleaved : RowLayout::file;
   return o;
 }

@@ -42,14 +42,15 @@ std::uint64_t parse_size(const std::string& text);
 // "3.6M", "150K", "1000" (bytes per second; K/M/G are powers of 1024) -> bytes per second.
 double parse_rate(const std::string& text);
 
-// --mem-budget, --read-speed, --seek-ms, --chunk, --keep-page-cache: how run, bench and eval
-// fit a model into memory and where its weights come from.
+// --mem-budget, --read-speed, --seek-ms, --chunk, --keep-page-cache, --kv-cache: how run, bench
+// and eval fit a model into memory and where its weights come from.
 struct MemoryFlags {
   std::string budget;      // "": no cap
   std::string read_speed;  // "": as fast as the file reads
   double seek_ms = 0;
   int chunk = kPrefillBatch;  // the plan's batch: prompt positions per forward pass
   bool keep_page_cache = false;
+  std::string kv_cache;  // "": the plan's choice
 
   void add_to(CLI::App& cmd);
   // Lays Q8_0 rows out for the kernel path in use (a KernelPathScope comes first).

@@ -42,7 +42,7 @@ void eval(const EvalOptions& o, Io io) {
   ThreadPool pool(thread_count(o.threads));
   const auto start = std::chrono::steady_clock::now();
   Transformer transformer(model, model.config().seq_len, &pool, planned.plan().batch,
-                          &planned.weights(), Logits::all);
+                          &planned.weights(), Logits::all, planned.plan().kv_cache);
   const EvalResult r = evaluate(transformer, tokens, tokenizer.vocab().bos_id());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

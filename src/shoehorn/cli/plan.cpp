@@ -29,7 +29,7 @@ void row(std::ostream& out, const char* item, std::uint64_t bytes) {
 }
 
 void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
-                const MemoryPlan& plan, const MediaSpeed& media) {
+                const MemoryPlan& plan, const MediaSpeed& media, std::uint64_t smallest_f16) {
   std::uint64_t weights = 0;
   int matrices = 0, kept = 0;
   for (std::size_t i = 0; i < file.tensors.size(); ++i) {
@@ -52,7 +52,8 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
   std::snprintf(line, sizeof line, "activations (%d prompt token%s per pass)", plan.batch,
                 plan.batch == 1 ? "" : "s");
   row(out, line, plan.activation_bytes);
-  row(out, "KV cache (F32)", plan.kv_bytes);
+  std::snprintf(line, sizeof line, "KV cache (%s)", to_string(plan.kv_cache));
+  row(out, line, plan.kv_bytes);
   std::snprintf(line, sizeof line, "resident weights (norms, %d of %d matrices%s)", kept, matrices,
                 plan.resident[plan.embedding_tensor] ? ", embedding" : "");
   row(out, line, plan.resident_weight_bytes);
@@ -70,7 +71,9 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
                   plan.io_bound_tok_s(file, media.read_bytes_per_s, media.seek_seconds));
     out << line;
   }
-  row(out, "smallest budget that runs it", plan.minimum_budget);
+  std::snprintf(line, sizeof line, "smallest budget that runs it (KV cache %s)", to_string(plan.kv_cache));
+  row(out, line, plan.minimum_budget);
+  if (smallest_f16 != 0) row(out, "smallest with an F16 KV cache", smallest_f16);
 }
 
 void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
@@ -89,7 +92,16 @@ void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
   if (cmd.count("--read-speed") == 0 && target->read_bytes_per_s > 0) {
     options.media = {target->read_bytes_per_s, target->seek_seconds};
   }
-  print_plan(io.out, file, *target, plan_memory(file, request), options.media);
+  const MemoryPlan plan = plan_memory(file, request);
+  // Where the plan chose F32 itself, the smallest budget of all is the F16 cache's.
+  std::uint64_t smallest_f16 = 0;
+  if (!request.kv_cache && plan.kv_cache == KvCache::f32) {
+    PlanRequest f16 = request;
+    f16.budget = 0;
+    f16.kv_cache = KvCache::f16;
+    smallest_f16 = plan_memory(file, f16).minimum_budget;
+  }
+  print_plan(io.out, file, *target, plan, options.media, smallest_f16);
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ void run(const RunOptions& o, Io io) {
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
   ThreadPool pool(thread_count(o.threads));
-  Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights());
+  Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights(),
+                          Logits::last, planned.plan().kv_cache);
 
   GenerationStats stats;
   if (o.mode == "generate") {

@@ -33,9 +33,12 @@ using InterleavedRowsFn = void (*)(float* out, std::size_t out_stride, const Blo
 // scores[t] = (q . keys[t]) / scale, each dot product summed over i in order from 0; and
 // out[i] = sum over t in order of weights[t] * values[t][i], from 0. SIMD paths run several
 // positions' (or elements') sums side by side, each in that order.
-using AttentionScoresFn = void (*)(float* scores, const float* q, const float* keys, int count,
+// The cache holds floats, or half floats (each widened exactly before the same arithmetic).
+template <class Cached>
+using AttentionScoresFn = void (*)(float* scores, const float* q, const Cached* keys, int count,
                                    int head_size, float scale);
-using AttentionMixFn = void (*)(float* out, const float* weights, const float* values, int count,
+template <class Cached>
+using AttentionMixFn = void (*)(float* out, const float* weights, const Cached* values, int count,
                                 int head_size);
 
 struct BlockKernels {
@@ -43,8 +46,10 @@ struct BlockKernels {
   BlockRowsFn<BlockQ4_0> q4_0;
   InterleavedRowsFn q8_0x8;
   void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
-  AttentionScoresFn attention_scores;
-  AttentionMixFn attention_mix;
+  AttentionScoresFn<float> attention_scores;
+  AttentionMixFn<float> attention_mix;
+  AttentionScoresFn<std::uint16_t> attention_scores_f16;
+  AttentionMixFn<std::uint16_t> attention_mix_f16;
 };
 
 // The kernels of a path (the scalar ones for any path this build lacks).
@@ -114,23 +119,28 @@ inline void interleaved_rows_scalar(float* out, std::size_t out_stride, const Bl
   }
 }
 
-inline void attention_scores_scalar(float* scores, const float* q, const float* keys, int count,
-                                    int head_size, float scale) {
+inline float cached_value(float v) { return v; }
+inline float cached_value(std::uint16_t h) { return f16_to_f32(h); }
+
+template <class Cached>
+void attention_scores_scalar(float* scores, const float* q, const Cached* keys, int count,
+                             int head_size, float scale) {
   for (int t = 0; t < count; ++t) {
-    const float* k = keys + static_cast<std::size_t>(t) * head_size;
+    const Cached* k = keys + static_cast<std::size_t>(t) * head_size;
     float score = 0.0f;
-    for (int i = 0; i < head_size; ++i) score += q[i] * k[i];
+    for (int i = 0; i < head_size; ++i) score += q[i] * cached_value(k[i]);
     scores[t] = score / scale;
   }
 }
 
-inline void attention_mix_scalar(float* out, const float* weights, const float* values, int count,
-                                 int head_size) {
+template <class Cached>
+void attention_mix_scalar(float* out, const float* weights, const Cached* values, int count,
+                          int head_size) {
   for (int i = 0; i < head_size; ++i) out[i] = 0.0f;
   for (int t = 0; t < count; ++t) {
-    const float* v = values + static_cast<std::size_t>(t) * head_size;
+    const Cached* v = values + static_cast<std::size_t>(t) * head_size;
     const float a = weights[t];
-    for (int i = 0; i < head_size; ++i) out[i] += a * v[i];
+    for (int i = 0; i < head_size; ++i) out[i] += a * cached_value(v[i]);
   }
 }
 

@@ -124,10 +124,23 @@ void attention_scores(std::span<float> scores, const float* q, const float* keys
                                                 static_cast<int>(scores.size()), head_size, scale);
 }
 
+void attention_scores(std::span<float> scores, const float* q, const std::uint16_t* keys,
+                      int head_size, float scale) {
+  block_kernels(kernel_path()).attention_scores_f16(scores.data(), q, keys,
+                                                    static_cast<int>(scores.size()), head_size, scale);
+}
+
 void attention_mix(std::span<float> out, std::span<const float> weights, const float* values) {
   block_kernels(kernel_path()).attention_mix(out.data(), weights.data(), values,
                                              static_cast<int>(weights.size()),
                                              static_cast<int>(out.size()));
+}
+
+void attention_mix(std::span<float> out, std::span<const float> weights,
+                   const std::uint16_t* values) {
+  block_kernels(kernel_path()).attention_mix_f16(out.data(), weights.data(), values,
+                                                 static_cast<int>(weights.size()),
+                                                 static_cast<int>(out.size()));
 }
 
 void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums) {

@@ -54,9 +54,14 @@ inline void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput
 // One attention head over `count` cached positions (head_size floats each, one after another),
 // in llama2.c's order on every path: scores[t] = (q . keys[t]) / scale, then (after softmax)
 // out = sum over t of weights[t] * values[t].
+// The cache holds floats or half floats (std::uint16_t bits).
 void attention_scores(std::span<float> scores, const float* q, const float* keys, int head_size,
                       float scale);
+void attention_scores(std::span<float> scores, const float* q, const std::uint16_t* keys,
+                      int head_size, float scale);
 void attention_mix(std::span<float> out, std::span<const float> weights, const float* values);
+void attention_mix(std::span<float> out, std::span<const float> weights,
+                   const std::uint16_t* values);
 
 // Copies row `row` of an embedding table into out, dequantizing if needed.
 void embedding_row(std::span<float> out, const Matrix& table, int row);

@@ -132,13 +132,19 @@ double MemoryPlan::io_bound_tok_s(const ModelFile& file, double read_speed,
   return 1.0 / seconds;
 }
 
-MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
+namespace {
+
+// The plan with a given cache; a budget below its smallest is refused, or when `refuse` is false
+// returned unfinished (minimum_budget set) for the caller to try another cache.
+MemoryPlan plan_with_cache(const ModelFile& file, const PlanRequest& request, KvCache kv,
+                           bool refuse) {
   const Config& c = file.config;
   MemoryPlan plan;
   plan.budget = request.budget;
   plan.positions = request.positions;
   plan.process_bytes = request.process_bytes;
-  plan.kv_bytes = Transformer::bytes(c, request.positions, 1).kv_cache;
+  plan.kv_cache = kv;
+  plan.kv_bytes = Transformer::bytes(c, request.positions, 1, Logits::last, kv).kv_cache;
   plan.embedding_tensor = find_tensor(file, TensorRole::token_embedding, -1);
   plan.resident.assign(file.tensors.size(), true);
 
@@ -167,6 +173,7 @@ MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
   }
 
   if (request.budget < plan.minimum_budget) {
+    if (!refuse) return plan;
     fail(file.path, "a memory budget of " + format_bytes(request.budget) + " cannot run this model for " +
                         std::to_string(request.positions) + " positions: the smallest is " +
                         format_bytes(plan.minimum_budget) + " (" +
@@ -211,6 +218,15 @@ MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
   plan.stream_buffer_bytes = static_cast<std::uint64_t>(plan.slots) * plan.slot_bytes +
                              (plan.resident[plan.embedding_tensor] ? 0 : embedding_row);
   return plan;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
+  if (request.kv_cache) return plan_with_cache(file, request, *request.kv_cache, true);
+  const MemoryPlan f32 = plan_with_cache(file, request, KvCache::f32, false);
+  if (request.budget == 0 || request.budget >= f32.minimum_budget) return f32;
+  return plan_with_cache(file, request, KvCache::f16, true);
 }
 
 }  // namespace shoehorn

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,8 @@ struct PlanRequest {
   std::uint64_t process_bytes = 0;
   std::uint64_t max_piece_bytes = 1 << 20;  // largest read into one stream buffer
   Logits logits = Logits::last;  // whether passes return every position's logits (eval)
+  // What the KV cache holds; unset: F32 (llama2.c's bits) when the budget holds it, else F16.
+  std::optional<KvCache> kv_cache;
 };
 
 // One read of the stream: rows [first_row, first_row + rows) of a tensor, in forward order.
@@ -61,6 +64,7 @@ struct MemoryPlan {
   int batch = 1;
   std::uint64_t process_bytes = 0;
   std::uint64_t activation_bytes = 0;
+  KvCache kv_cache = KvCache::f32;
   std::uint64_t kv_bytes = 0;
   std::uint64_t resident_weight_bytes = 0;  // norms and the matrices kept
   std::uint64_t stream_buffer_bytes = 0;    // slots + the embedding row
@@ -82,7 +86,7 @@ struct MemoryPlan {
 };
 
 // Throws Error naming the file when the budget cannot run the model, with the smallest one that
-// could.
+// could (with an F16 cache unless the request fixes the cache).
 MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request);
 
 // "31.5 MiB"

@@ -7,6 +7,7 @@
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
+#include "shoehorn/quant/f16.hpp"
 
 namespace shoehorn {
 
@@ -64,8 +65,16 @@ std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
 
 }  // namespace
 
+const char* to_string(KvCache kv) { return kv == KvCache::f16 ? "F16" : "F32"; }
+
+std::optional<KvCache> parse_kv_cache(std::string_view name) {
+  if (name == "f32") return KvCache::f32;
+  if (name == "f16") return KvCache::f16;
+  return std::nullopt;
+}
+
 TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_batch,
-                                    Logits logits) {
+                                    Logits logits, KvCache kv_type) {
   const std::size_t batch = max_batch;
   const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch;
   const std::size_t positions = max_positions, half_head = c.head_size() / 2;
@@ -86,20 +95,26 @@ TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_
   activations.add<std::int32_t>(dim / kBlockValues);
   activations.add<std::int32_t>(hidden / kBlockValues);
   ArenaPlan kv;
-  kv.add<float>(cache);
-  kv.add<float>(cache);
+  for (int i = 0; i < 2; ++i) {
+    if (kv_type == KvCache::f16) {
+      kv.add<std::uint16_t>(cache);
+    } else {
+      kv.add<float>(cache);
+    }
+  }
   return {activations.bytes(), kv.bytes()};
 }
 
 Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool, int max_batch,
-                         WeightSource* weights, Logits logits)
+                         WeightSource* weights, Logits logits, KvCache kv)
     : model_(model),
       max_positions_(max_positions),
       max_batch_(max_batch),
       pool_(pool),
       resident_(model.weights),
       weights_(weights != nullptr ? weights : &resident_),
-      logits_kept_(logits) {
+      logits_kept_(logits),
+      kv_(kv) {
   const Config& c = model.config();
   if (max_positions < 1 || max_positions > c.seq_len) {
     throw Error("positions " + std::to_string(max_positions) + " outside 1.." +
@@ -111,7 +126,7 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   const std::size_t positions = max_positions, half_head = c.head_size() / 2;
   const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * kv_dim;
   const std::size_t vocab = static_cast<std::size_t>(c.vocab_size) * (logits == Logits::all ? batch : 1);
-  arena_ = Arena(bytes(c, max_positions, max_batch, logits).total());
+  arena_ = Arena(bytes(c, max_positions, max_batch, logits, kv).total());
 
   x_ = arena_.allocate<float>(dim);
   xb_ = arena_.allocate<float>(dim);
@@ -134,8 +149,13 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
          arena_.allocate<BlockQ8_0>(hidden / kBlockValues),
          arena_.allocate<std::int32_t>(hidden / kBlockValues)};
-  key_cache_ = arena_.allocate<float>(cache);
-  value_cache_ = arena_.allocate<float>(cache);
+  if (kv == KvCache::f16) {
+    key_cache16_ = arena_.allocate<std::uint16_t>(cache);
+    value_cache16_ = arena_.allocate<std::uint16_t>(cache);
+  } else {
+    key_cache_ = arena_.allocate<float>(cache);
+    value_cache_ = arena_.allocate<float>(cache);
+  }
 
   kernels::rope_frequencies(rope_freq_, c.rope_theta, c.head_size());
 }
@@ -237,28 +257,43 @@ void Transformer::store_kv(int layer, int pos, int batch) {
   for (int slot = 0; slot < batch; ++slot) {
     for (int h = 0; h < c.n_kv_heads; ++h) {
       const std::size_t from = slot * kv_dim + h * head_size, to = cache_offset(layer, h, pos + slot);
-      std::memcpy(key_cache_.data() + to, k_.data() + from, head_size * sizeof(float));
-      std::memcpy(value_cache_.data() + to, v_.data() + from, head_size * sizeof(float));
+      if (kv_ == KvCache::f16) {
+        for (std::size_t i = 0; i < head_size; ++i) {
+          key_cache16_[to + i] = f32_to_f16(k_[from + i]);
+          value_cache16_[to + i] = f32_to_f16(v_[from + i]);
+        }
+      } else {
+        std::memcpy(key_cache_.data() + to, k_.data() + from, head_size * sizeof(float));
+        std::memcpy(value_cache_.data() + to, v_.data() + from, head_size * sizeof(float));
+      }
     }
   }
 }
 
 // One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
 void Transformer::attend_head(int layer, int pos, int slot, int h) {
+  if (kv_ == KvCache::f16) {
+    attend_head_over<std::uint16_t>(key_cache16_, value_cache16_, layer, pos, slot, h);
+  } else {
+    attend_head_over<float>(key_cache_, value_cache_, layer, pos, slot, h);
+  }
+}
+
+template <class Cached>
+void Transformer::attend_head_over(std::span<const Cached> keys, std::span<const Cached> values,
+                                   int layer, int pos, int slot, int h) {
   const Config& c = config();
   const int head_size = c.head_size();
   const float scale = std::sqrt(static_cast<float>(head_size));
   const std::size_t vector = static_cast<std::size_t>(slot) * c.dim + static_cast<std::size_t>(h) * head_size;
-  const float* q = q_.data() + vector;
   const std::span<float> att =
       att_.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
                    static_cast<std::size_t>(pos) + 1);
   const std::size_t head = cache_offset(layer, h / c.kv_mul(), 0);
-  const float* keys = key_cache_.data() + head;
-  const float* values = value_cache_.data() + head;
-  kernels::attention_scores(att, q, keys, head_size, scale);
+  kernels::attention_scores(att, q_.data() + vector, keys.data() + head, head_size, scale);
   kernels::softmax(att);
-  kernels::attention_mix(xb_.subspan(vector, static_cast<std::size_t>(head_size)), att, values);
+  kernels::attention_mix(xb_.subspan(vector, static_cast<std::size_t>(head_size)), att,
+                         values.data() + head);
 }
 
 // Heads are independent, and so are the batch's positions once their keys and values are in

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "shoehorn/kernels/ops.hpp"
@@ -32,6 +34,13 @@ inline constexpr int kPrefillBatch = 32;
 // Which logits a batch returns.
 enum class Logits { last, all };
 
+// What the KV cache holds: floats (llama2.c's arithmetic, the bits of the reference), or half
+// floats (half the bytes; keys and values rounded to F16 as they are stored, as llama.cpp's
+// default cache does).
+enum class KvCache : std::uint8_t { f32, f16 };
+const char* to_string(KvCache kv);  // "F32", "F16"
+std::optional<KvCache> parse_kv_cache(std::string_view name);  // "f32", "f16"
+
 // Bytes of a Transformer's arena: activations (for a batch of positions) and the KV cache.
 struct TransformerBytes {
   std::size_t activations = 0;
@@ -47,12 +56,13 @@ class Transformer {
   // planned for that many). weights: where the matrices come from (none: the model's own
   // arena). logits: whether batches may return every position's logits (room for max_batch of
   // them) or only the last's. Results are identical for any number of threads, any batch and
-  // any weight source.
+  // any weight source. kv: what the cache holds.
   Transformer(const Model& model, int max_positions, ThreadPool* pool = nullptr,
-              int max_batch = 1, WeightSource* weights = nullptr, Logits logits = Logits::last);
+              int max_batch = 1, WeightSource* weights = nullptr, Logits logits = Logits::last,
+              KvCache kv = KvCache::f32);
 
   static TransformerBytes bytes(const Config& config, int max_positions, int max_batch,
-                                Logits logits = Logits::last);
+                                Logits logits = Logits::last, KvCache kv = KvCache::f32);
 
   // Runs token at position pos (0 <= pos < max_positions) and returns the logits, which stay
   // valid until the next call. Allocates nothing.
@@ -69,6 +79,7 @@ class Transformer {
   const Config& config() const { return model_.config(); }
   int max_positions() const { return max_positions_; }
   int max_batch() const { return max_batch_; }
+  KvCache kv_cache() const { return kv_; }
   std::size_t state_bytes() const { return arena_.capacity(); }
 
  private:
@@ -95,6 +106,9 @@ class Transformer {
   void store_kv(int layer, int pos, int batch);
   void attention(int layer, int pos, int batch);
   void attend_head(int layer, int pos, int slot, int head);
+  template <class Cached>
+  void attend_head_over(std::span<const Cached> keys, std::span<const Cached> values, int layer,
+                        int pos, int slot, int head);
 
   const Model& model_;
   int max_positions_;
@@ -103,11 +117,14 @@ class Transformer {
   ResidentWeights resident_;
   WeightSource* weights_;
   Logits logits_kept_;
+  KvCache kv_;
   Arena arena_;
   // Activations (llama2.c's RunState names), max_batch vectors each, one after another.
   std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, k_, v_, att_, logits_;
-  // n_layers x n_kv_heads x max_positions x head_size (see cache_offset)
+  // n_layers x n_kv_heads x max_positions x head_size (see cache_offset): floats, or half
+  // floats (the pair that kv_ says; the other pair is empty).
   std::span<float> key_cache_, value_cache_;
+  std::span<std::uint16_t> key_cache16_, value_cache16_;
   std::span<float> rope_cos_, rope_sin_;      // max_batch x head_size / 2
   std::span<float> rope_freq_;                // head_size / 2
   // The current input vectors quantized for the weights' formats: for dim- and hidden-sized
