@@ -250,6 +250,30 @@ TEST(Stream, RunWithABudgetPrintsTheSameText) {
   }
 }
 
+// Chat runs its prompt in batches too (sampling every position, as llama2.c does): the same
+// text as one position at a time, with each streamed matrix read once per batch.
+TEST(Stream, ChatPromptsStreamOncePerBatch) {
+  auto chat = [&](const char* chunk) {
+    return run_cli({"run", model(), "-z", tok512(), "-m", "chat", "-i",
+                    "Tell me a story about a cat and a dog", "-y", "Be brief", "-n", "80", "-t",
+                    "0.8", "-s", "3", "--mem-budget", "7500K", "--chunk", chunk});
+  };
+  auto mib_read = [](const std::string& err) {
+    const std::size_t end = err.find(" MiB read in all");
+    const std::size_t start = err.rfind(' ', end - 1) + 1;
+    return end == std::string::npos ? -1.0 : std::stod(err.substr(start, end - start));
+  };
+  const CliResult one = chat("1"), batched = chat("32");
+  // In-process the peak is the test process's (see RunWithABudgetPrintsTheSameText).
+  for (const CliResult* r : {&one, &batched}) {
+    const bool over = r->err.find("went over the memory budget") != std::string::npos;
+    ASSERT_EQ(r->status, over ? 1 : 0) << r->err;
+  }
+  EXPECT_EQ(batched.out, one.out);
+  EXPECT_GT(mib_read(batched.err), 0.0) << batched.err;
+  EXPECT_LT(mib_read(batched.err), mib_read(one.err) / 2) << one.err << batched.err;
+}
+
 TEST(Stream, PeakRssOverTheBudgetIsAnError) {
   EXPECT_NO_THROW(cli::check_peak_rss("m.gguf", 1000, 1000));
   EXPECT_NO_THROW(cli::check_peak_rss("m.gguf", 0, 1ull << 40));  // no budget

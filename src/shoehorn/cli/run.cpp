@@ -53,15 +53,19 @@ void run(const RunOptions& o, Io io) {
     fail(path, "no bundled default model in this build: pass a MODEL file");
   }
   const KernelPathScope kernel_path(o.kernels);
-  PlannedModel planned(path, o.memory.options(o.steps < 0 ? 0 : o.steps));
+  PlannedModelOptions options = o.memory.options(o.steps < 0 ? 0 : o.steps);
+  // Chat samples at every prompt position, as llama2.c does: its batches keep every logit.
+  const Logits logits = o.mode == "chat" ? Logits::all : Logits::last;
+  options.request.logits = logits;
+  PlannedModel planned(path, options);
   const Model& model = planned.model();
   const int steps = planned.plan().positions;
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
   ThreadPool pool(thread_count(o.threads));
-  Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights(),
-                          Logits::last, planned.plan().kv_cache);
+  Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights(), logits,
+                          planned.plan().kv_cache);
 
   GenerationStats stats;
   if (o.mode == "generate") {

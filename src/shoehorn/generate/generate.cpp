@@ -137,14 +137,33 @@ GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampl
       user_turn = false;
       out << "Assistant: ";
     }
-    const int token = user_idx < prompt_tokens.size() ? prompt_tokens[user_idx++] : next;
-    if (token == eos) user_turn = true;
-    // llama2.c samples at every position, prompt included: the RNG advances the same way.
-    next = sampler.sample(transformer.forward(token, pos));
-    ++pos;
-    if (user_idx >= prompt_tokens.size() && next != eos) emit(out, tokenizer.decode(token, next));
-    if (next == eos) out << '\n';
-    clock.ran(pos);
+    // The prompt's positions run in batches when the transformer keeps every position's
+    // logits; the rest one at a time.
+    std::size_t batch =
+        user_idx < prompt_tokens.size() && transformer.logits_kept() == Logits::all
+            ? std::min({prompt_tokens.size() - user_idx, static_cast<std::size_t>(steps - pos),
+                        static_cast<std::size_t>(transformer.max_batch())})
+            : 1;
+    // An end of sequence in the prompt ends the turn: the batch stops there too.
+    for (std::size_t i = 0; i + 1 < batch; ++i) {
+      if (prompt_tokens[user_idx + i] == eos) batch = i + 1;
+    }
+    const int token = user_idx < prompt_tokens.size() ? prompt_tokens[user_idx] : next;
+    const std::span<const int> tokens =
+        batch > 1 ? std::span(prompt_tokens).subspan(user_idx, batch) : std::span(&token, 1);
+    const std::span<float> logits =
+        transformer.forward_batch(tokens, pos, batch > 1 ? Logits::all : Logits::last);
+    const std::size_t vocab = logits.size() / tokens.size();
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      if (user_idx < prompt_tokens.size()) ++user_idx;
+      if (tokens[i] == eos) user_turn = true;
+      // llama2.c samples at every position, prompt included: the RNG advances the same way.
+      next = sampler.sample(logits.subspan(i * vocab, vocab));
+      ++pos;
+      if (user_idx >= prompt_tokens.size() && next != eos) emit(out, tokenizer.decode(tokens[i], next));
+      if (next == eos) out << '\n';
+      clock.ran(pos);
+    }
   }
   clock.finish(stats, pos, out);
   return stats;

@@ -80,6 +80,7 @@ class Transformer {
   int max_positions() const { return max_positions_; }
   int max_batch() const { return max_batch_; }
   KvCache kv_cache() const { return kv_; }
+  Logits logits_kept() const { return logits_kept_; }
   std::size_t state_bytes() const { return arena_.capacity(); }
 
  private:
