@@ -410,6 +410,20 @@ TEST(Kernels, BatchedPrefillIsSequentialDecoding) {
   }
 }
 
+// A batch that does not fit, or every position's logits from a transformer planned to keep the
+// last position's only, is an error, not a write past its arena.
+TEST(Kernels, BatchesOutsideThePlanAreErrors) {
+  const Model model = stories260k_as("q8_0");
+  Transformer last_only(model, 16, nullptr, 4);
+  const std::vector<int> four(kTokens.begin(), kTokens.begin() + 4);
+  EXPECT_THROW(last_only.forward_batch(four, 0, Logits::all), Error);
+  EXPECT_EQ(last_only.forward_batch(four, 0, Logits::last).size(),
+            static_cast<std::size_t>(model.config().vocab_size));
+  const std::vector<int> five(kTokens.begin(), kTokens.begin() + 5);
+  EXPECT_THROW(last_only.forward_batch(five, 0, Logits::last), Error);  // more than max_batch
+  EXPECT_THROW(last_only.forward_batch(four, 13, Logits::last), Error);  // past max_positions
+}
+
 TEST(Kernels, ThreadPoolRunsEveryTaskOnce) {
   for (const int threads : {1, 2, 5}) {
     ThreadPool pool(threads);
