@@ -145,51 +145,74 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
   }
 }
 
-// Q8_0 rows interleaved by eight give the plain rows' bits on every path: for batches that
-// fill the SIMD kernels' four-position tiles and leave some over, with the rows split between
-// calls at a group boundary, the -128 and 127 extremes included; an embedding row reads back.
-TEST(Kernels, InterleavedRowsGiveThePlainRowsBits) {
-  const TestMatrix m;
-  constexpr int kRows = 32, kBlocks = TestMatrix::kCols / kBlockValues;
-  std::vector<BlockQ8_0x8> interleaved(static_cast<std::size_t>(kRows / kInterleavedRows) * kBlocks);
-  for (int g = 0; g < kRows / kInterleavedRows; ++g) {
-    interleave_rows(std::span(m.q8_0).subspan(static_cast<std::size_t>(g) * kInterleavedRows * kBlocks,
-                                              static_cast<std::size_t>(kInterleavedRows) * kBlocks),
-                    kBlocks, std::span(interleaved).subspan(static_cast<std::size_t>(g) * kBlocks, kBlocks));
-  }
-  EXPECT_EQ(interleaved_value(interleaved[0], 0, 0), -128);
-  EXPECT_EQ(interleaved_value(interleaved[1], 0, 5), 127);
-  Matrix plain = m.of(WeightType::q8_0);
-  plain.rows = kRows;
-  Matrix x8{WeightType::q8_0x8, kRows, TestMatrix::kCols, 0};
-  x8.q8_0x8 = interleaved.data();
-
+// Rows interleaved by eight give the plain rows' bits on every path: for batches that fill the
+// SIMD kernels' four-position tiles and leave some over, with the rows split between calls at a
+// group boundary; an embedding row reads back.
+void expect_interleaved_like_plain(const Matrix& plain, const Matrix& interleaved) {
   for (const int positions : {1, 4, 7}) {
-    const std::vector<float> x = uniform(static_cast<std::size_t>(positions) * TestMatrix::kCols, 9);
+    const std::vector<float> x = uniform(static_cast<std::size_t>(positions) * plain.cols, 9);
     std::vector<BlockQ8_0> xq(x.size() / kBlockValues);
     quantize_q8_0(x, xq);
     std::vector<std::int32_t> sums(xq.size());
     kernels::block_sums(xq, sums);
     kernels::MatvecInput in{x, {}, {}, xq, positions};
     in.q8_0_sums = sums;
-    std::vector<float> expected(static_cast<std::size_t>(positions) * kRows);
+    std::vector<float> expected(static_cast<std::size_t>(positions) * plain.rows);
     const KernelPath before = kernels::kernel_path();
     kernels::set_kernel_path(KernelPath::scalar);
-    kernels::matvec_rows(expected, plain, in, 0, kRows);
+    kernels::matvec_rows(expected, plain, in, 0, plain.rows);
     kernels::set_kernel_path(before);
     for_each_path([&](KernelPath path) {
       std::vector<float> out(expected.size(), -1.0f);
-      kernels::matvec_rows(out, x8, in, 0, 16);
-      kernels::matvec_rows(out, x8, in, 16, kRows);
-      EXPECT_EQ(bits_of(out), bits_of(expected)) << positions << " positions, " << to_string(path);
+      kernels::matvec_rows(out, interleaved, in, 0, 16);
+      kernels::matvec_rows(out, interleaved, in, 16, plain.rows);
+      EXPECT_EQ(bits_of(out), bits_of(expected))
+          << to_string(interleaved.type) << " " << positions << " positions, " << to_string(path);
     });
   }
-  std::vector<float> row(TestMatrix::kCols), plain_row(TestMatrix::kCols);
+  std::vector<float> row(static_cast<std::size_t>(plain.cols)), plain_row(row.size());
   for (const int r : {0, 5, 31}) {
-    kernels::embedding_row(row, x8, r);
+    kernels::embedding_row(row, interleaved, r);
     kernels::embedding_row(plain_row, plain, r);
-    EXPECT_EQ(bits_of(row), bits_of(plain_row)) << r;
+    EXPECT_EQ(bits_of(row), bits_of(plain_row)) << to_string(interleaved.type) << " row " << r;
   }
+}
+
+// Groups of eight of the first 32 rows of blocks (kBlocks per row).
+template <class Interleaved, class Block>
+std::vector<Interleaved> interleaved_groups(const std::vector<Block>& blocks) {
+  constexpr int kGroups = 4, kBlocks = TestMatrix::kCols / kBlockValues;
+  constexpr std::size_t kGroupBlocks = static_cast<std::size_t>(kInterleavedRows) * kBlocks;
+  std::vector<Interleaved> out(static_cast<std::size_t>(kGroups) * kBlocks);
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    interleave_rows(std::span(blocks).subspan(g * kGroupBlocks, kGroupBlocks), kBlocks,
+                    std::span(out).subspan(g * kBlocks, kBlocks));
+  }
+  return out;
+}
+
+TEST(Kernels, InterleavedRowsGiveThePlainRowsBits) {
+  TestMatrix m;
+  // Q4_0's extreme nibbles (values -8 and 7) in row 0; Q8_0's -128 and 127 are there already.
+  m.q4_0[0].qs[0] = 0xF0;
+  m.q4_0[1].qs[3] = 0x0F;
+  const std::vector<BlockQ8_0x8> q8 = interleaved_groups<BlockQ8_0x8>(m.q8_0);
+  const std::vector<BlockQ4_0x8> q4 = interleaved_groups<BlockQ4_0x8>(m.q4_0);
+  EXPECT_EQ(interleaved_value(q8[0], 0, 0), -128);
+  EXPECT_EQ(interleaved_value(q8[1], 0, 5), 127);
+  EXPECT_EQ(interleaved_value(q4[0], 0, 0), -8);
+  EXPECT_EQ(interleaved_value(q4[0], 0, 16), 7);
+  EXPECT_EQ(interleaved_value(q4[1], 0, 3), 7);
+  EXPECT_EQ(interleaved_value(q4[1], 0, 19), -8);
+
+  Matrix plain8 = m.of(WeightType::q8_0), plain4 = m.of(WeightType::q4_0);
+  plain8.rows = plain4.rows = 32;
+  Matrix x8{WeightType::q8_0x8, 32, TestMatrix::kCols, 0};
+  x8.q8_0x8 = q8.data();
+  Matrix x4{WeightType::q4_0x8, 32, TestMatrix::kCols, 0};
+  x4.q4_0x8 = q4.data();
+  expect_interleaved_like_plain(plain8, x8);
+  expect_interleaved_like_plain(plain4, x4);
 }
 
 // Attention's scores and weighted sums: the scalar path's bits on every path, for head sizes
@@ -334,29 +357,33 @@ TEST(Kernels, HalfFloatCacheIsTheSameOnEveryPathAndNearF32) {
 
 // A model loaded with its Q8_0 rows interleaved runs the bits of the file's layout.
 TEST(Kernels, InterleavedModelIsTheSameOnEveryPath) {
-  (void)stories260k_as("q8_0");
-  const std::string file = scratch_path("kernels-stories260K-q8_0.gguf");
-  const Model plain = load_model(file);
-  PlannedModelOptions options;
-  options.layout = RowLayout::interleaved;
-  PlannedModel interleaved(file, options);
-  EXPECT_EQ(interleaved.model().weights.layers[0].wq.type, WeightType::q8_0x8);
-  EXPECT_EQ(interleaved.model().weights.classifier.type, WeightType::q8_0x8);
-  Transformer reference(plain, static_cast<int>(kTokens.size()));
-  const std::vector<float> expected = sequential_logits(reference, kTokens);
-  for_each_path([&](KernelPath path) {
-    ThreadPool pool(2);
-    Transformer t(interleaved.model(), static_cast<int>(kTokens.size()), &pool, 4,
-                  &interleaved.weights(), Logits::all);
-    std::vector<float> logits;
-    for (std::size_t done = 0; done < kTokens.size(); done += 4) {
-      const std::size_t n = std::min<std::size_t>(4, kTokens.size() - done);
-      const std::span<float> l =
-          t.forward_batch(std::span(kTokens).subspan(done, n), static_cast<int>(done), Logits::all);
-      logits.insert(logits.end(), l.begin(), l.end());
-    }
-    EXPECT_EQ(bits_of(logits), bits_of(expected)) << to_string(path);
-  });
+  for (const std::string quant : {"q8_0", "q4_0"}) {
+    (void)stories260k_as(quant);
+    const std::string file = scratch_path("kernels-stories260K-" + quant + ".gguf");
+    const Model plain = load_model(file);
+    PlannedModelOptions options;
+    options.layout = RowLayout::interleaved;
+    PlannedModel interleaved(file, options);
+    EXPECT_EQ(interleaved.model().weights.layers[0].wq.type,
+              quant == "q8_0" ? WeightType::q8_0x8 : WeightType::q4_0x8);
+    // llama.cpp's convention: a Q4_0 model's classifier is Q8_0.
+    EXPECT_EQ(interleaved.model().weights.classifier.type, WeightType::q8_0x8);
+    Transformer reference(plain, static_cast<int>(kTokens.size()));
+    const std::vector<float> expected = sequential_logits(reference, kTokens);
+    for_each_path([&](KernelPath path) {
+      ThreadPool pool(2);
+      Transformer t(interleaved.model(), static_cast<int>(kTokens.size()), &pool, 4,
+                    &interleaved.weights(), Logits::all);
+      std::vector<float> logits;
+      for (std::size_t done = 0; done < kTokens.size(); done += 4) {
+        const std::size_t n = std::min<std::size_t>(4, kTokens.size() - done);
+        const std::span<float> l =
+            t.forward_batch(std::span(kTokens).subspan(done, n), static_cast<int>(done), Logits::all);
+        logits.insert(logits.end(), l.begin(), l.end());
+      }
+      EXPECT_EQ(bits_of(logits), bits_of(expected)) << quant << " " << to_string(path);
+    });
+  }
 }
 
 // llama.cpp's greedy text for the Q4_0 model (tests/data/gguf), and llama2.c's for Q8_0, on

@@ -14,7 +14,7 @@ namespace shoehorn {
 namespace {
 
 // Decodes the tensors `keep` says into one arena sized up front; the others get their shape
-// and type only (their rows stream). Q8_0 matrices are interleaved when `layout` asks.
+// and type only (their rows stream). Q8_0 and Q4_0 matrices are interleaved when `layout` asks.
 Model load_tensors(ModelFile file, const ByteSource& source, const std::vector<bool>& keep,
                    RowLayout layout = RowLayout::file) {
   ArenaPlan plan;
@@ -30,7 +30,7 @@ Model load_tensors(ModelFile file, const ByteSource& source, const std::vector<b
     if (keep[i]) {
       const std::span<std::byte> bytes = model.storage.allocate<std::byte>(rows_buffer_bytes(t, t.rows));
       m = read_rows(t, 0, t.rows, source, file.byte_order, bytes);
-      if (layout == RowLayout::interleaved && interleavable(m)) m = interleave_q8_0(m, bytes);
+      if (layout == RowLayout::interleaved && interleavable(m)) m = interleave(m, bytes);
     }
     place_tensor(model.weights, t.role, t.layer, m);
   }

@@ -33,7 +33,8 @@ void swap_fields(WeightType type, std::span<std::byte> bytes) {
     case WeightType::q8_0: stride = sizeof(BlockQ8_0); break;
     case WeightType::q4_0: stride = sizeof(BlockQ4_0); break;
     case WeightType::q8_group: throw Error("internal error: int8 groups in a pack");
-    case WeightType::q8_0x8: throw Error("internal error: interleaved rows in a pack");
+    case WeightType::q8_0x8:
+    case WeightType::q4_0x8: throw Error("internal error: interleaved rows in a pack");
   }
   for (std::size_t at = 0; at + field <= bytes.size(); at += stride) {
     std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(at),

@@ -23,9 +23,10 @@ using BlockRowsFn = void (*)(float* out, std::size_t out_stride, const Block* w,
                              const BlockQ8_0* x, int blocks, int positions, int row_begin,
                              int row_end);
 
-// The same for Q8_0 rows interleaved by eight (row_begin and row_end multiples of eight), given
-// also each input block's sum of values (x_sums, one per block of x).
-using InterleavedRowsFn = void (*)(float* out, std::size_t out_stride, const BlockQ8_0x8* w,
+// The same for rows interleaved by eight (row_begin and row_end multiples of eight), given also
+// each input block's sum of values (x_sums, one per block of x).
+template <class Interleaved>
+using InterleavedRowsFn = void (*)(float* out, std::size_t out_stride, const Interleaved* w,
                                    const BlockQ8_0* x, const std::int32_t* x_sums, int blocks,
                                    int positions, int row_begin, int row_end);
 
@@ -44,7 +45,8 @@ using AttentionMixFn = void (*)(float* out, const float* weights, const Cached* 
 struct BlockKernels {
   BlockRowsFn<BlockQ8_0> q8_0;
   BlockRowsFn<BlockQ4_0> q4_0;
-  InterleavedRowsFn q8_0x8;
+  InterleavedRowsFn<BlockQ8_0x8> q8_0x8;
+  InterleavedRowsFn<BlockQ4_0x8> q4_0x8;
   void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
   AttentionScoresFn<float> attention_scores;
   AttentionMixFn<float> attention_mix;
@@ -97,7 +99,8 @@ void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const
 }
 
 // Row `lane` of an interleaved group times input blocks x: the same sum as block_row_dot.
-inline float interleaved_row_dot(const BlockQ8_0x8* w, int lane, const BlockQ8_0* x, int blocks) {
+template <class Interleaved>
+float interleaved_row_dot(const Interleaved* w, int lane, const BlockQ8_0* x, int blocks) {
   float acc = 0.0f;
   for (int b = 0; b < blocks; ++b) {
     int isum = 0;
@@ -107,11 +110,12 @@ inline float interleaved_row_dot(const BlockQ8_0x8* w, int lane, const BlockQ8_0
   return acc;
 }
 
-inline void interleaved_rows_scalar(float* out, std::size_t out_stride, const BlockQ8_0x8* w,
-                                    const BlockQ8_0* x, const std::int32_t* /*x_sums*/, int blocks,
-                                    int positions, int row_begin, int row_end) {
+template <class Interleaved>
+void interleaved_rows_scalar(float* out, std::size_t out_stride, const Interleaved* w,
+                             const BlockQ8_0* x, const std::int32_t* /*x_sums*/, int blocks,
+                             int positions, int row_begin, int row_end) {
   for (int r = row_begin; r < row_end; ++r) {
-    const BlockQ8_0x8* group = w + static_cast<std::size_t>(r / kInterleavedRows) * blocks;
+    const Interleaved* group = w + static_cast<std::size_t>(r / kInterleavedRows) * blocks;
     for (int p = 0; p < positions; ++p) {
       out[static_cast<std::size_t>(p) * out_stride + r] = interleaved_row_dot(
           group, r % kInterleavedRows, x + static_cast<std::size_t>(p) * blocks, blocks);

@@ -23,7 +23,8 @@ std::atomic<KernelPath>& current() {
 }
 
 const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>,
-                           interleaved_rows_scalar, shoehorn::quantize_q8_0,
+                           interleaved_rows_scalar<BlockQ8_0x8>,
+                           interleaved_rows_scalar<BlockQ4_0x8>, shoehorn::quantize_q8_0,
                            attention_scores_scalar<float>, attention_mix_scalar<float>,
                            attention_scores_scalar<std::uint16_t>,
                            attention_mix_scalar<std::uint16_t>};

@@ -184,6 +184,11 @@ void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const Matv
                                           in.q8_0_sums.data(), blocks, in.positions, row_begin,
                                           row_end);
       return;
+    case WeightType::q4_0x8:
+      block_kernels(kernel_path()).q4_0x8(out, out_stride, w.q4_0x8, in.q8_0.data(),
+                                          in.q8_0_sums.data(), blocks, in.positions, row_begin,
+                                          row_end);
+      return;
   }
 }
 
@@ -211,6 +216,12 @@ void embedding_row(std::span<float> out, const Matrix& table, int row) {
       const std::size_t blocks = out.size() / kBlockValues;
       const std::size_t group = static_cast<std::size_t>(row / kInterleavedRows) * blocks;
       dequantize(std::span(table.q8_0x8 + group, blocks), row % kInterleavedRows, out);
+      return;
+    }
+    case WeightType::q4_0x8: {
+      const std::size_t blocks = out.size() / kBlockValues;
+      const std::size_t group = static_cast<std::size_t>(row / kInterleavedRows) * blocks;
+      dequantize(std::span(table.q4_0x8 + group, blocks), row % kInterleavedRows, out);
       return;
     }
   }

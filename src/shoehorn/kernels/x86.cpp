@@ -26,6 +26,11 @@ SHOEHORN_TARGET inline __m256i interleaved_dot(__m256i acc, __m256i w_biased, __
   const __m256i w = _mm256_xor_si256(w_biased, _mm256_set1_epi8(static_cast<char>(0x80)));
   return _mm256_add_epi32(acc, dot_i8(_mm256_sign_epi8(w, w), w, x));
 }
+// Nibbles (0..15) are unsigned: products in 16 bits cannot saturate (2 x 15 x 127).
+SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i x) {
+  const __m256i pairs = _mm256_maddubs_epi16(nibbles, x);
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx2
@@ -45,19 +50,25 @@ SHOEHORN_TARGET inline __m256i interleaved_start(std::int32_t x_sum) {
 SHOEHORN_TARGET inline __m256i interleaved_dot(__m256i acc, __m256i w_biased, __m256i x) {
   return _mm256_dpbusd_epi32(acc, w_biased, x);
 }
+SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i x) {
+  return _mm256_dpbusd_epi32(acc, nibbles, x);
+}
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx512
 
 const BlockKernels* x86_block_kernels(KernelPath path) {
   static const BlockKernels avx2_kernels{avx2::block_rows<BlockQ8_0>, avx2::block_rows<BlockQ4_0>,
-                                         avx2::interleaved_rows, avx2::quantize_q8_0,
+                                         avx2::interleaved_rows<BlockQ8_0x8>,
+                                         avx2::interleaved_rows<BlockQ4_0x8>, avx2::quantize_q8_0,
                                          avx2::attention_scores<float>, avx2::attention_mix<float>,
                                          avx2::attention_scores<std::uint16_t>,
                                          avx2::attention_mix<std::uint16_t>};
   static const BlockKernels avx512_kernels{avx512::block_rows<BlockQ8_0>,
                                            avx512::block_rows<BlockQ4_0>,
-                                           avx512::interleaved_rows, avx512::quantize_q8_0,
+                                           avx512::interleaved_rows<BlockQ8_0x8>,
+                                           avx512::interleaved_rows<BlockQ4_0x8>,
+                                           avx512::quantize_q8_0,
                                            avx512::attention_scores<float>,
                                            avx512::attention_mix<float>,
                                            avx512::attention_scores<std::uint16_t>,

@@ -88,30 +88,53 @@ Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& so
       m.q4_0 = read_array<BlockQ4_0>(source, offset, values / kBlockValues, order, at).data();
       break;
     case WeightType::q8_0x8:
+    case WeightType::q4_0x8:
       throw Error("internal error: interleaved rows in a tensor table");
   }
   return m;
 }
 
 bool interleavable(const Matrix& m) {
-  return m.type == WeightType::q8_0 && m.q8_0 != nullptr && m.rows % kInterleavedRows == 0;
+  const bool blocks = (m.type == WeightType::q8_0 && m.q8_0 != nullptr) ||
+                      (m.type == WeightType::q4_0 && m.q4_0 != nullptr);
+  return blocks && m.rows % kInterleavedRows == 0;
 }
 
-Matrix interleave_q8_0(const Matrix& m, std::span<std::byte> buffer) {
-  const int blocks = m.cols / kBlockValues;
+namespace {
+
+// The groups of eight rows of `plain` (blocks per row), each rewritten in place over its own
+// bytes; the first group's interleaved blocks.
+template <class Block, class Interleaved>
+const Interleaved* interleave_groups(const Block* plain, int rows, int blocks,
+                                     std::span<std::byte> buffer) {
   const std::size_t group_blocks = static_cast<std::size_t>(blocks) * kInterleavedRows;
-  std::vector<BlockQ8_0> group(group_blocks);
-  Matrix out = m;
-  out.type = WeightType::q8_0x8;
-  out.q8_0 = nullptr;
-  for (int g = 0; g < m.rows / kInterleavedRows; ++g) {
-    const std::span<const BlockQ8_0> rows(m.q8_0 + g * group_blocks, group_blocks);
-    std::copy(rows.begin(), rows.end(), group.begin());
+  std::vector<Block> group(group_blocks);
+  const Interleaved* first = nullptr;
+  for (int g = 0; g < rows / kInterleavedRows; ++g) {
+    const std::span<const Block> from(plain + g * group_blocks, group_blocks);
+    std::copy(from.begin(), from.end(), group.begin());
     // The interleaved blocks take the group's bytes, ending the plain blocks' lifetime there.
-    std::byte* at = buffer.data() + g * group_blocks * sizeof(BlockQ8_0);
-    const std::span<BlockQ8_0x8> interleaved = start_array<BlockQ8_0x8>(at, static_cast<std::size_t>(blocks));
+    std::byte* at = buffer.data() + g * group_blocks * sizeof(Block);
+    const std::span<Interleaved> interleaved = start_array<Interleaved>(at, static_cast<std::size_t>(blocks));
     interleave_rows(group, blocks, interleaved);
-    if (g == 0) out.q8_0x8 = interleaved.data();
+    if (g == 0) first = interleaved.data();
+  }
+  return first;
+}
+
+}  // namespace
+
+Matrix interleave(const Matrix& m, std::span<std::byte> buffer) {
+  const int blocks = m.cols / kBlockValues;
+  Matrix out = m;
+  if (m.type == WeightType::q8_0) {
+    out.type = WeightType::q8_0x8;
+    out.q8_0 = nullptr;
+    out.q8_0x8 = interleave_groups<BlockQ8_0, BlockQ8_0x8>(m.q8_0, m.rows, blocks, buffer);
+  } else {
+    out.type = WeightType::q4_0x8;
+    out.q4_0 = nullptr;
+    out.q4_0x8 = interleave_groups<BlockQ4_0, BlockQ4_0x8>(m.q4_0, m.rows, blocks, buffer);
   }
   return out;
 }

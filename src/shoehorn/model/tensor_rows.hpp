@@ -24,12 +24,12 @@ std::size_t rows_buffer_bytes(const TensorInfo& t, int rows);
 Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
                  ByteOrder order, std::span<std::byte> buffer);
 
-// Whether interleave_q8_0 takes m: Q8_0 with a whole number of eight-row groups.
+// Whether interleave takes m: Q8_0 or Q4_0 with a whole number of eight-row groups.
 bool interleavable(const Matrix& m);
 
 // Rewrites an interleavable matrix's blocks, which read_rows put at the start of buffer, in
 // place as groups of eight interleaved rows (the same bytes rearranged), and returns it as
-// q8_0x8.
-Matrix interleave_q8_0(const Matrix& m, std::span<std::byte> buffer);
+// q8_0x8 or q4_0x8.
+Matrix interleave(const Matrix& m, std::span<std::byte> buffer);
 
 }  // namespace shoehorn

@@ -32,15 +32,15 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
       in.scales = scratch.scales.first(groups);
       groups_done = true;
     }
-    const bool blocks_needed = w.type == WeightType::q8_0 || w.type == WeightType::q4_0 ||
-                               w.type == WeightType::q8_0x8;
+    const bool interleaved = w.type == WeightType::q8_0x8 || w.type == WeightType::q4_0x8;
+    const bool blocks_needed = w.type == WeightType::q8_0 || w.type == WeightType::q4_0 || interleaved;
     if (blocks_needed && !blocks_done) {
       const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
       kernels::quantize_input_q8_0(x, blocks);
       in.q8_0 = blocks;
       blocks_done = true;
     }
-    if (w.type == WeightType::q8_0x8 && !sums_done) {
+    if (interleaved && !sums_done) {
       const std::span<std::int32_t> sums = scratch.sums.first(in.q8_0.size());
       kernels::block_sums(in.q8_0, sums);
       in.q8_0_sums = sums;

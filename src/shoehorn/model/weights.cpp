@@ -10,6 +10,7 @@ const char* to_string(WeightType type) {
     case WeightType::q8_0: return "Q8_0";
     case WeightType::q4_0: return "Q4_0";
     case WeightType::q8_0x8: return "Q8_0x8";
+    case WeightType::q4_0x8: return "Q4_0x8";
   }
   return "?";
 }
@@ -22,6 +23,7 @@ std::uint64_t stored_bytes(WeightType type, std::uint64_t count, int group_size)
     case WeightType::q8_0:
     case WeightType::q4_0: return quant_bytes(*quant_type(type), count);
     case WeightType::q8_0x8: return quant_bytes(QuantType::q8_0, count);
+    case WeightType::q4_0x8: return quant_bytes(QuantType::q4_0, count);
   }
   return 0;
 }
@@ -33,7 +35,8 @@ std::optional<QuantType> quant_type(WeightType type) {
     case WeightType::q8_0: return QuantType::q8_0;
     case WeightType::q4_0: return QuantType::q4_0;
     case WeightType::q8_group:
-    case WeightType::q8_0x8: return std::nullopt;
+    case WeightType::q8_0x8:
+    case WeightType::q4_0x8: return std::nullopt;
   }
   return std::nullopt;
 }

@@ -23,6 +23,7 @@ enum class WeightType : std::uint8_t {
   q8_0,      // ggml Q8_0 blocks
   q4_0,      // ggml Q4_0 blocks
   q8_0x8,    // Q8_0 rows interleaved by eight for the SIMD kernels (in memory only)
+  q4_0x8,    // Q4_0 rows the same way
 };
 
 const char* to_string(WeightType type);
@@ -48,12 +49,13 @@ struct Matrix {
   const BlockQ8_0* q8_0 = nullptr;      // rows * cols / 32 (q8_0)
   const BlockQ4_0* q4_0 = nullptr;      // rows * cols / 32 (q4_0)
   const BlockQ8_0x8* q8_0x8 = nullptr;  // rows / 8 groups * cols / 32 (q8_0x8)
+  const BlockQ4_0x8* q4_0x8 = nullptr;  // rows / 8 groups * cols / 32 (q4_0x8)
 };
 
 // False for a matrix whose rows are not in memory (they stream).
 inline bool has_data(const Matrix& m) {
   return m.f32 != nullptr || m.q != nullptr || m.f16 != nullptr || m.q8_0 != nullptr ||
-         m.q4_0 != nullptr || m.q8_0x8 != nullptr;
+         m.q4_0 != nullptr || m.q8_0x8 != nullptr || m.q4_0x8 != nullptr;
 }
 
 struct LayerWeights {

@@ -96,13 +96,36 @@ void interleave_rows(std::span<const BlockQ8_0> rows, int blocks, std::span<Bloc
   }
 }
 
-void dequantize(std::span<const BlockQ8_0x8> blocks, int row, std::span<float> out) {
+void interleave_rows(std::span<const BlockQ4_0> rows, int blocks, std::span<BlockQ4_0x8> out) {
+  for (int b = 0; b < blocks; ++b) {
+    for (int r = 0; r < kInterleavedRows; ++r) {
+      const BlockQ4_0& from = rows[static_cast<std::size_t>(r) * blocks + b];
+      out[b].d[r] = from.d;
+      for (int k = 0; k < kBlockValues / 2; ++k) out[b].qs[(k / 4) * 32 + r * 4 + k % 4] = from.qs[k];
+    }
+  }
+}
+
+namespace {
+
+template <class Block>
+void dequantize_interleaved(std::span<const Block> blocks, int row, std::span<float> out) {
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const float d = f16_to_f32(blocks[b].d[row]);
     for (int j = 0; j < kBlockValues; ++j) {
       out[b * kBlockValues + j] = static_cast<float>(interleaved_value(blocks[b], row, j)) * d;
     }
   }
+}
+
+}  // namespace
+
+void dequantize(std::span<const BlockQ8_0x8> blocks, int row, std::span<float> out) {
+  dequantize_interleaved(blocks, row, out);
+}
+
+void dequantize(std::span<const BlockQ4_0x8> blocks, int row, std::span<float> out) {
+  dequantize_interleaved(blocks, row, out);
 }
 
 void dequantize(std::span<const BlockQ4_0> blocks, std::span<float> out) {

@@ -46,13 +46,28 @@ struct BlockQ8_0x8 {
 };
 static_assert(sizeof(BlockQ8_0x8) == kInterleavedRows * sizeof(BlockQ8_0), "same bytes as eight blocks");
 
+// Eight Q4_0 rows the same way: row r's byte k (values k and k + 16 in its nibbles) is byte
+// 32 (k / 4) + 4r + k % 4 of qs, so each 32 bytes' low nibbles hold four values of each row and
+// their high nibbles the four sixteen columns on.
+struct BlockQ4_0x8 {
+  std::uint16_t d[kInterleavedRows];
+  std::uint8_t qs[kInterleavedRows * kBlockValues / 2];
+};
+static_assert(sizeof(BlockQ4_0x8) == kInterleavedRows * sizeof(BlockQ4_0), "same bytes as eight blocks");
+
 // The value of row `row` (< 8) at column j (< 32) of an interleaved block.
 inline int interleaved_value(const BlockQ8_0x8& b, int row, int j) {
   return static_cast<int>(b.qs[(j / 4) * 32 + row * 4 + j % 4]) - 128;
 }
+inline int interleaved_value(const BlockQ4_0x8& b, int row, int j) {
+  const int k = j % 16;
+  const int byte = b.qs[(k / 4) * 32 + row * 4 + k % 4];
+  return (j < 16 ? byte & 0x0F : byte >> 4) - 8;
+}
 
 // Eight rows of `blocks` blocks each (row after row) as `blocks` interleaved blocks.
 void interleave_rows(std::span<const BlockQ8_0> rows, int blocks, std::span<BlockQ8_0x8> out);
+void interleave_rows(std::span<const BlockQ4_0> rows, int blocks, std::span<BlockQ4_0x8> out);
 static_assert(sizeof(BlockQ4_0) == 18 && offsetof(BlockQ4_0, qs) == 2, "ggml's block_q4_0");
 
 // Values per block and bytes per block of a type (1 and 4 for F32, 1 and 2 for F16).
@@ -67,6 +82,7 @@ void quantize_q4_0(std::span<const float> x, std::span<BlockQ4_0> out);
 void dequantize(std::span<const BlockQ8_0> blocks, std::span<float> out);
 // Row `row` (< 8) of interleaved blocks.
 void dequantize(std::span<const BlockQ8_0x8> blocks, int row, std::span<float> out);
+void dequantize(std::span<const BlockQ4_0x8> blocks, int row, std::span<float> out);
 void dequantize(std::span<const BlockQ4_0> blocks, std::span<float> out);
 void dequantize(std::span<const std::uint16_t> halves, std::span<float> out);
 
