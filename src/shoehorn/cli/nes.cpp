@@ -23,7 +23,7 @@ namespace shoehorn::cli {
 
 namespace {
 
-struct BuildFlags {
+struct RomFlags {
   std::string model;
   std::string output;
   std::uint32_t seed = 1;
@@ -40,7 +40,7 @@ struct EmulateFlags {
   std::optional<std::string> stats;
 };
 
-void build(const BuildFlags& f, Io io) {
+void write_rom(const RomFlags& f, Io io) {
   const ngram::Model model = ngram::read_model(FileSource(f.model));
   nes::RomReport r;
   const std::vector<std::byte> rom = nes::build_rom(model, {f.seed}, &r);
@@ -84,13 +84,13 @@ void add_nes(CLI::App& app, Io io) {
   CLI::App* nes = app.add_subcommand("nes", "The n-gram model as a NES cartridge");
   nes->require_subcommand(1);
 
-  auto b = std::make_shared<BuildFlags>();
+  auto b = std::make_shared<RomFlags>();
   CLI::App* cmd = nes->add_subcommand("build", "Assemble an iNES ROM (UNROM) with ca65 and ld65");
   cmd->add_option("model", b->model, "n-gram model file")->required();
   cmd->add_option("-o", b->output, "ROM to write (.nes)")->required();
   cmd->add_option("-s,--seed", b->seed, "Seed of the first story (default 1); A or Start adds 1");
   cmd->add_option("--map", b->map, "Also write ld65's map file here");
-  cmd->callback([b, io] { build(*b, io); });
+  cmd->callback([b, io] { write_rom(*b, io); });
 
   auto e = std::make_shared<EmulateFlags>();
   cmd = nes->add_subcommand("emulate", "Run a ROM headless in jsnes and print the text it wrote");
