@@ -53,7 +53,7 @@ struct MemoryFlags {
   std::string kv_cache;  // "": the plan's choice
 
   void add_to(CLI::App& cmd);
-  // Lays Q8_0 rows out for the kernel path in use (a KernelPathScope comes first).
+  // Lays Q8_0 and Q4_0 rows out for the kernel path in use (a KernelPathScope comes first).
   PlannedModelOptions options(int positions) const;
 };
 

@@ -17,9 +17,9 @@ ModelFile read_model_file(const ByteSource& source);
 // Decodes every tensor of file into host-order arrays in one arena sized up front.
 Model load_resident(ModelFile file, const ByteSource& source);
 
-// How resident Q8_0 matrices are laid out in memory: as in the file, or in groups of eight
-// interleaved rows (q8_0x8, see BlockQ8_0x8), which the SIMD kernels multiply without
-// horizontal sums. Either gives the same bits on every kernel path.
+// How resident Q8_0 and Q4_0 matrices are laid out in memory: as in the file, or in groups of
+// eight interleaved rows (q8_0x8 and q4_0x8, see BlockQ8_0x8), which the SIMD kernels multiply
+// without horizontal sums. Either gives the same bits on every kernel path.
 enum class RowLayout { file, interleaved };
 
 // Decodes only the tensors the plan keeps resident; the others (shape and type, no data) are

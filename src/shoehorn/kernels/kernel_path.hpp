@@ -26,8 +26,8 @@ KernelPath kernel_path();
 // Throws Error when this build or CPU cannot run `path`.
 void set_kernel_path(KernelPath path);
 
-// Whether `path` is faster on Q8_0 rows interleaved by eight (q8_0x8) than as the file has them
-// (every path computes both, to the same bits).
+// Whether `path` is faster on Q8_0 and Q4_0 rows interleaved by eight (q8_0x8, q4_0x8) than as
+// the file has them (every path computes both, to the same bits).
 bool interleaves_rows(KernelPath path);
 
 }  // namespace shoehorn::kernels

@@ -112,6 +112,14 @@ void for_each_position(const Matrix& w, std::size_t out_stride, const MatvecInpu
   }
 }
 
+// Row `row` of a matrix of interleaved groups (out.size() columns).
+template <class Interleaved>
+void interleaved_row(std::span<float> out, const Interleaved* groups, int row) {
+  const std::size_t blocks = out.size() / kBlockValues;
+  const std::size_t group = static_cast<std::size_t>(row / kInterleavedRows) * blocks;
+  dequantize(std::span(groups + group, blocks), row % kInterleavedRows, out);
+}
+
 }  // namespace
 
 void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out) {
@@ -212,18 +220,12 @@ void embedding_row(std::span<float> out, const Matrix& table, int row) {
     case WeightType::q4_0:
       dequantize(std::span(table.q4_0 + base / kBlockValues, out.size() / kBlockValues), out);
       return;
-    case WeightType::q8_0x8: {
-      const std::size_t blocks = out.size() / kBlockValues;
-      const std::size_t group = static_cast<std::size_t>(row / kInterleavedRows) * blocks;
-      dequantize(std::span(table.q8_0x8 + group, blocks), row % kInterleavedRows, out);
+    case WeightType::q8_0x8:
+      interleaved_row(out, table.q8_0x8, row);
       return;
-    }
-    case WeightType::q4_0x8: {
-      const std::size_t blocks = out.size() / kBlockValues;
-      const std::size_t group = static_cast<std::size_t>(row / kInterleavedRows) * blocks;
-      dequantize(std::span(table.q4_0x8 + group, blocks), row % kInterleavedRows, out);
+    case WeightType::q4_0x8:
+      interleaved_row(out, table.q4_0x8, row);
       return;
-    }
   }
 }
 

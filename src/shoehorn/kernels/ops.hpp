@@ -32,7 +32,7 @@ struct MatvecInput {
   std::span<const float> scales;
   std::span<const BlockQ8_0> q8_0;
   int positions = 1;
-  std::span<const std::int32_t> q8_0_sums = {};  // each block's sum of values (q8_0x8 weights)
+  std::span<const std::int32_t> q8_0_sums = {};  // each block's sum (interleaved weights)
 };
 
 // ggml's quantize_q8_0 of a batch of inputs, on the current kernel path (the same bits).

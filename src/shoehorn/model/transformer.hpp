@@ -24,7 +24,7 @@ struct InputScratch {
   std::span<std::int8_t> q;       // llama2.c Q8 groups
   std::span<float> scales;
   std::span<BlockQ8_0> blocks;    // ggml Q8_0 (for Q8_0 and Q4_0 weights)
-  std::span<std::int32_t> sums;   // each block's sum (for interleaved Q8_0 weights)
+  std::span<std::int32_t> sums;   // each block's sum (for interleaved weights)
 };
 
 // Prompt positions per batch by default (--chunk): a layer's activations for this many stay in
@@ -79,7 +79,6 @@ class Transformer {
   const Config& config() const { return model_.config(); }
   int max_positions() const { return max_positions_; }
   int max_batch() const { return max_batch_; }
-  KvCache kv_cache() const { return kv_; }
   Logits logits_kept() const { return logits_kept_; }
   std::size_t state_bytes() const { return arena_.capacity(); }
 

@@ -34,6 +34,7 @@ struct BlockQ4_0 {
   std::uint8_t qs[kBlockValues / 2];
 };
 static_assert(sizeof(BlockQ8_0) == 34 && offsetof(BlockQ8_0, qs) == 2, "ggml's block_q8_0");
+static_assert(sizeof(BlockQ4_0) == 18 && offsetof(BlockQ4_0, qs) == 2, "ggml's block_q4_0");
 
 // Eight Q8_0 rows' blocks of one column range, interleaved for SIMD integer dot products: a
 // layout in memory only, never in a file. Row r's scale is d[r]; its value 4j + i (j < 8,
@@ -68,7 +69,6 @@ inline int interleaved_value(const BlockQ4_0x8& b, int row, int j) {
 // Eight rows of `blocks` blocks each (row after row) as `blocks` interleaved blocks.
 void interleave_rows(std::span<const BlockQ8_0> rows, int blocks, std::span<BlockQ8_0x8> out);
 void interleave_rows(std::span<const BlockQ4_0> rows, int blocks, std::span<BlockQ4_0x8> out);
-static_assert(sizeof(BlockQ4_0) == 18 && offsetof(BlockQ4_0, qs) == 2, "ggml's block_q4_0");
 
 // Values per block and bytes per block of a type (1 and 4 for F32, 1 and 2 for F16).
 int block_values(QuantType type);
