@@ -257,6 +257,67 @@ TEST(Kernels, AttentionIsTheSameOnEveryPath) {
   }
 }
 
+// An int8 cache: the integers take the float cache's arithmetic on every path, and each
+// position's scale multiplies once outside it.
+TEST(Kernels, Int8CacheAttentionIsTheSameOnEveryPath) {
+  for (const int head_size : {12, 48, 64}) {
+    for (const int count : {1, 8, 37}) {
+      const std::vector<float> q = uniform(static_cast<std::size_t>(head_size), 31);
+      const std::vector<float> key_floats = uniform(static_cast<std::size_t>(count) * head_size, 32);
+      const std::vector<float> value_floats = uniform(static_cast<std::size_t>(count) * head_size, 33);
+      std::vector<std::int8_t> keys(key_floats.size()), values(value_floats.size());
+      std::vector<float> key_scales, value_scales;
+      for (int t = 0; t < count; ++t) {
+        const std::size_t at = static_cast<std::size_t>(t) * head_size;
+        key_scales.push_back(kernels::quantize_cached(std::span(key_floats).subspan(at, head_size), keys.data() + at));
+        value_scales.push_back(kernels::quantize_cached(std::span(value_floats).subspan(at, head_size), values.data() + at));
+      }
+      keys[0] = -128;  // the one int8 value quantize_cached never writes still widens exactly
+      std::vector<float> scalar_scores, scalar_mix;
+      for_each_path([&](KernelPath path) {
+        std::vector<float> scores(static_cast<std::size_t>(count)), mix(static_cast<std::size_t>(head_size), -1.0f);
+        kernels::attention_scores(scores, q.data(), keys.data(), key_scales.data(), head_size, 6.9282f);
+        const std::vector<float> weights = scores;
+        kernels::attention_mix(mix, scores, values.data(), value_scales.data());
+        if (path == KernelPath::scalar) {
+          scalar_scores = weights;
+          scalar_mix = mix;
+          float first = 0.0f;  // position 0's score by hand
+          for (int i = 0; i < head_size; ++i) first += q[i] * static_cast<float>(keys[i]);
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(weights[0]),
+                    std::bit_cast<std::uint32_t>(first / 6.9282f * key_scales[0]));
+          float last = 0.0f;  // the mix's last element by hand
+          for (int t = 0; t < count; ++t) {
+            last += weights[t] * value_scales[t] * static_cast<float>(values[(t + 1) * head_size - 1]);
+          }
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(mix.back()), std::bit_cast<std::uint32_t>(last));
+        } else {
+          EXPECT_EQ(bits_of(weights), bits_of(scalar_scores)) << head_size << " " << count << " " << to_string(path);
+          EXPECT_EQ(bits_of(mix), bits_of(scalar_mix)) << head_size << " " << count << " " << to_string(path);
+        }
+      });
+    }
+  }
+}
+
+// A cached vector's int8 values: v / (max |v| / 127), halves away from zero; zeros stay zero.
+TEST(Kernels, CachedVectorsQuantizeToTheirLargestMagnitude) {
+  const std::vector<float> v{2.54f, -0.01f, 0.03f, -2.54f, 1.27f, 0.0f, -0.05f, 0.0299f};
+  std::vector<std::int8_t> q(v.size());
+  const float s = kernels::quantize_cached(v, q.data());
+  EXPECT_EQ(s, 2.54f / 127.0f);
+  std::vector<int> expected;
+  for (const float x : v) expected.push_back(static_cast<int>(std::round(x / s)));
+  EXPECT_EQ(std::vector<int>(q.begin(), q.end()), expected);
+  EXPECT_EQ(expected[0], 127);
+  EXPECT_EQ(expected[3], -127);
+  EXPECT_EQ(expected[4], 64);  // 63.5 rounds away from zero
+  const std::vector<float> zeros(4, 0.0f);
+  std::vector<std::int8_t> z(4, 9);
+  EXPECT_EQ(kernels::quantize_cached(zeros, z.data()), 0.0f);
+  EXPECT_EQ(z, std::vector<std::int8_t>(4, 0));
+}
+
 // The inputs' Q8_0 blocks on every path are ggml's reference bytes, edge values included.
 TEST(Kernels, EveryPathQuantizesInputsLikeTheReference) {
   std::vector<float> x = uniform(kBlockValues * 8, 3);
@@ -320,39 +381,56 @@ TEST(Kernels, WholeForwardPassIsTheSameOnEveryPath) {
   }
 }
 
-// A half-float cache: the same bits on every path and in batches, near the F32 cache's logits
-// but not equal to them (keys and values are rounded as they are stored).
-TEST(Kernels, HalfFloatCacheIsTheSameOnEveryPathAndNearF32) {
+// A half-float or int8 cache: the same bits on every path and in batches, near the F32 cache's
+// logits but not equal to them (keys and values are rounded as they are stored).
+TEST(Kernels, SmallerCachesAreTheSameOnEveryPathAndNearF32) {
   const Model model = stories260k_as("f32");
   const int n = static_cast<int>(kTokens.size());
   Transformer f32(model, n);
   const std::vector<float> exact = sequential_logits(f32, kTokens);
-  std::vector<float> scalar;
-  for_each_path([&](KernelPath path) {
-    Transformer half(model, n, nullptr, 1, nullptr, Logits::last, KvCache::f16);
-    const std::vector<float> logits = sequential_logits(half, kTokens);
-    if (path == KernelPath::scalar) {
-      scalar = logits;
-    } else {
-      EXPECT_EQ(bits_of(logits), bits_of(scalar)) << to_string(path);
+  for (const auto& [kv, tolerance] : {std::pair{KvCache::f16, 0.02f}, std::pair{KvCache::q8, 1.0f}}) {
+    std::vector<float> scalar;
+    for_each_path([&](KernelPath path) {
+      Transformer small(model, n, nullptr, 1, nullptr, Logits::last, kv);
+      const std::vector<float> logits = sequential_logits(small, kTokens);
+      if (path == KernelPath::scalar) {
+        scalar = logits;
+      } else {
+        EXPECT_EQ(bits_of(logits), bits_of(scalar)) << to_string(kv) << " " << to_string(path);
+      }
+      ThreadPool pool(2);
+      Transformer batched(model, n, &pool, 4, nullptr, Logits::all, kv);
+      std::vector<float> in_batches;
+      for (std::size_t done = 0; done < kTokens.size(); done += 4) {
+        const std::size_t count = std::min<std::size_t>(4, kTokens.size() - done);
+        const std::span<float> l = batched.forward_batch(std::span(kTokens).subspan(done, count),
+                                                         static_cast<int>(done), Logits::all);
+        in_batches.insert(in_batches.end(), l.begin(), l.end());
+      }
+      EXPECT_EQ(bits_of(in_batches), bits_of(logits)) << to_string(kv) << " " << to_string(path);
+    });
+    float largest = 0.0f;
+    for (std::size_t i = 0; i < exact.size(); ++i) largest = std::max(largest, std::fabs(scalar[i] - exact[i]));
+    EXPECT_GT(largest, 0.0f) << to_string(kv);
+    EXPECT_LT(largest, tolerance) << to_string(kv);
+    // And every position's most likely token is F32's.
+    const std::size_t vocab = model.config().vocab_size;
+    for (std::size_t p = 0; p < kTokens.size(); ++p) {
+      const auto top = [&](const std::vector<float>& l) {
+        return std::max_element(l.begin() + p * vocab, l.begin() + (p + 1) * vocab) - l.begin();
+      };
+      EXPECT_EQ(top(scalar), top(exact)) << to_string(kv) << " position " << p;
     }
-    ThreadPool pool(2);
-    Transformer batched(model, n, &pool, 4, nullptr, Logits::all, KvCache::f16);
-    std::vector<float> in_batches;
-    for (std::size_t done = 0; done < kTokens.size(); done += 4) {
-      const std::size_t count = std::min<std::size_t>(4, kTokens.size() - done);
-      const std::span<float> l = batched.forward_batch(std::span(kTokens).subspan(done, count),
-                                                       static_cast<int>(done), Logits::all);
-      in_batches.insert(in_batches.end(), l.begin(), l.end());
-    }
-    EXPECT_EQ(bits_of(in_batches), bits_of(logits)) << to_string(path);
-  });
-  float largest = 0.0f;
-  for (std::size_t i = 0; i < exact.size(); ++i) largest = std::max(largest, std::fabs(scalar[i] - exact[i]));
-  EXPECT_GT(largest, 0.0f);
-  EXPECT_LT(largest, 0.02f);
-  EXPECT_EQ(Transformer::bytes(model.config(), n, 1, Logits::last, KvCache::f16).kv_cache * 2,
-            Transformer::bytes(model.config(), n, 1).kv_cache);
+  }
+  // Bytes: half of F32's; int8 values plus a float scale per position and kv head.
+  const Config& c = model.config();
+  const std::size_t values = static_cast<std::size_t>(c.n_layers) * n * c.kv_dim();
+  EXPECT_EQ(Transformer::bytes(c, n, 1).kv_cache, 2 * values * sizeof(float));
+  EXPECT_EQ(Transformer::bytes(c, n, 1, Logits::last, KvCache::f16).kv_cache, 2 * values * 2);
+  const std::size_t scales = static_cast<std::size_t>(c.n_layers) * n * c.n_kv_heads;
+  const std::size_t q8 = Transformer::bytes(c, n, 1, Logits::last, KvCache::q8).kv_cache;
+  EXPECT_GE(q8, 2 * (values + scales * sizeof(float)));
+  EXPECT_LT(q8, 2 * (values + scales * sizeof(float)) + 4 * kArenaAlignment);
 }
 
 // A model loaded with its Q8_0 rows interleaved runs the bits of the file's layout.

@@ -189,8 +189,8 @@ TEST(Stream, PlanKeepsEverythingResidentWhenItFits) {
 }
 
 TEST(Stream, PlanRefusesABudgetBelowTheSmallest) {
-  // The smallest budget of all holds the cache in half floats.
-  const std::uint64_t smallest = plan_of(model(), 1ull << 40, 1, KvCache::f16).minimum_budget;
+  // The smallest budget of all holds the cache in int8.
+  const std::uint64_t smallest = plan_of(model(), 1ull << 40, 1, KvCache::q8).minimum_budget;
   EXPECT_NO_THROW(plan_of(model(), smallest));
   try {
     plan_of(model(), smallest - 1);
@@ -210,9 +210,9 @@ TEST(Stream, PlanRefusesABudgetBelowTheSmallest) {
   EXPECT_NE(p.err.find("the smallest is"), std::string::npos) << p.err;
 }
 
-// The cache is F32 (llama2.c's bits) unless only F16 fits the budget; a cache the request fixes
-// is kept, and a budget too small for it refused.
-TEST(Stream, PlanTakesAHalfFloatCacheWhenOnlyItFits) {
+// The cache is F32 (llama2.c's bits) unless only F16 fits the budget, and Q8 when only it does;
+// a cache the request fixes is kept, and a budget too small for it refused.
+TEST(Stream, PlanTakesTheMostExactCacheThatFits) {
   const MemoryPlan roomy = plan_of(model(), 1ull << 40);
   EXPECT_EQ(roomy.kv_cache, KvCache::f32);
   EXPECT_EQ(roomy.kv_bytes, 2u * 5 * kPositions * 32 * 4);  // K and V, 5 layers, kv_dim 32
@@ -222,13 +222,49 @@ TEST(Stream, PlanTakesAHalfFloatCacheWhenOnlyItFits) {
   EXPECT_EQ(tight.minimum_budget + roomy.kv_bytes / 2, roomy.minimum_budget);
   EXPECT_THROW(plan_of(model(), roomy.minimum_budget - 1, 1, KvCache::f32), Error);
   EXPECT_EQ(plan_of(model(), 1ull << 40, 1, KvCache::f16).kv_cache, KvCache::f16);
+  // Int8 values and a float scale for each of 4 kv heads' vectors of 8 values: 12 bytes per 8.
+  const MemoryPlan tighter = plan_of(model(), tight.minimum_budget - 1);
+  EXPECT_EQ(tighter.kv_cache, KvCache::q8);
+  EXPECT_EQ(tighter.kv_bytes, 2u * (5 * kPositions * 32 + 5 * kPositions * 4 * 4));
+  EXPECT_EQ(tighter.minimum_budget + tight.kv_bytes - tighter.kv_bytes, tight.minimum_budget);
+  EXPECT_THROW(plan_of(model(), tight.minimum_budget - 1, 1, KvCache::f16), Error);
+  EXPECT_THROW(plan_of(model(), tighter.minimum_budget - 1), Error);
 
   const CliResult plan = run_cli({"plan", model(), "--kv-cache", "f16"});
   ASSERT_EQ(plan.status, 0) << plan.err;
   EXPECT_NE(plan.out.find("KV cache (F16)"), std::string::npos) << plan.out;
+  EXPECT_EQ(plan.out.find("smallest with a"), std::string::npos) << plan.out;
+  // Where the plan chose, it names the smaller caches' smallest budgets.
+  const CliResult chosen = run_cli({"plan", model()});
+  ASSERT_EQ(chosen.status, 0) << chosen.err;
+  EXPECT_NE(chosen.out.find("KV cache (F32)"), std::string::npos) << chosen.out;
+  EXPECT_NE(chosen.out.find("smallest with an F16 KV cache"), std::string::npos) << chosen.out;
+  EXPECT_NE(chosen.out.find("smallest with a Q8 KV cache"), std::string::npos) << chosen.out;
   const CliResult bad = run_cli({"run", model(), "-z", tok512(), "--kv-cache", "q4"});
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("--kv-cache"), std::string::npos) << bad.err;
+}
+
+// A streamed run with an int8 cache gives the resident int8 run's bits.
+TEST(Stream, Int8CacheStreamsBitIdenticalToResident) {
+  const std::string path = encodings()[3];  // Q8_0
+  const Model resident = load_model(path);
+  Transformer reference(resident, kPositions, nullptr, 1, nullptr, shoehorn::Logits::last, KvCache::q8);
+  const Logits expected = run_logits(reference);
+  const MemoryPlan f16 = plan_of(path, 1ull << 40, 1, KvCache::f16);
+  PlannedModel planned(path, options_for(f16.minimum_budget - 1, 1));
+  ASSERT_EQ(planned.plan().kv_cache, KvCache::q8);
+  ASSERT_TRUE(planned.plan().streams());
+  Transformer streamed(planned.model(), kPositions, nullptr, 1, &planned.weights(), shoehorn::Logits::last,
+                       planned.plan().kv_cache);
+  const Logits got = run_logits(streamed);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].first, expected[i].first);
+    ASSERT_EQ(std::memcmp(got[i].second.data(), expected[i].second.data(),
+                          got[i].second.size() * sizeof(float)), 0)
+        << "logits differ at position " << got[i].first;
+  }
 }
 
 // In-process the process is the test's, near the budget: the text must be the same, and the run

@@ -132,9 +132,10 @@ void MemoryFlags::add_to(CLI::App& cmd) {
   cmd.add_flag("--keep-page-cache", keep_page_cache,
                "Leave streamed bytes in the page cache (default: drop them)");
   cmd.add_option("--kv-cache", kv_cache,
-                 "KV cache: f32 (llama2.c's bits) or f16 (half the bytes); default f32 unless "
-                 "only f16 fits --mem-budget")
-      ->check(CLI::IsMember({"f32", "f16"}));
+                 "KV cache: f32 (llama2.c's bits), f16 (half the bytes) or q8 (int8 with a "
+                 "scale per position and head, about a quarter); default the first that fits "
+                 "--mem-budget")
+      ->check(CLI::IsMember({"f32", "f16", "q8"}));
 }
 
 PlannedModelOptions MemoryFlags::options(int positions) const {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
@@ -21,6 +23,12 @@ struct PlanOptions {
   MemoryFlags memory;
 };
 
+// The smallest budget with a cache smaller than the one the plan chose.
+struct SmallerCache {
+  KvCache kv;
+  std::uint64_t minimum_budget;
+};
+
 void row(std::ostream& out, const char* item, std::uint64_t bytes) {
   char line[160];
   std::snprintf(line, sizeof line, "  %-44s %12llu  %10s\n", item,
@@ -29,7 +37,8 @@ void row(std::ostream& out, const char* item, std::uint64_t bytes) {
 }
 
 void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
-                const MemoryPlan& plan, const MediaSpeed& media, std::uint64_t smallest_f16) {
+                const MemoryPlan& plan, const MediaSpeed& media,
+                std::span<const SmallerCache> smaller) {
   std::uint64_t weights = 0;
   int matrices = 0, kept = 0;
   for (std::size_t i = 0; i < file.tensors.size(); ++i) {
@@ -73,7 +82,11 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
   }
   std::snprintf(line, sizeof line, "smallest budget that runs it (KV cache %s)", to_string(plan.kv_cache));
   row(out, line, plan.minimum_budget);
-  if (smallest_f16 != 0) row(out, "smallest with an F16 KV cache", smallest_f16);
+  for (const SmallerCache& other : smaller) {
+    std::snprintf(line, sizeof line, "smallest with a%s %s KV cache",
+                  other.kv == KvCache::f16 ? "n" : "", to_string(other.kv));
+    row(out, line, other.minimum_budget);
+  }
 }
 
 void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
@@ -93,15 +106,16 @@ void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
     options.media = {target->read_bytes_per_s, target->seek_seconds};
   }
   const MemoryPlan plan = plan_memory(file, request);
-  // Where the plan chose F32 itself, the smallest budget of all is the F16 cache's.
-  std::uint64_t smallest_f16 = 0;
-  if (!request.kv_cache && plan.kv_cache == KvCache::f32) {
-    PlanRequest f16 = request;
-    f16.budget = 0;
-    f16.kv_cache = KvCache::f16;
-    smallest_f16 = plan_memory(file, f16).minimum_budget;
+  // Where the plan chose the cache itself, the smaller caches it would take in smaller budgets.
+  std::vector<SmallerCache> smaller;
+  for (const KvCache kv : {KvCache::f16, KvCache::q8}) {
+    if (request.kv_cache || kv <= plan.kv_cache) continue;
+    PlanRequest other = request;
+    other.budget = 0;
+    other.kv_cache = kv;
+    smaller.push_back({kv, plan_memory(file, other).minimum_budget});
   }
-  print_plan(io.out, file, *target, plan, options.media, smallest_f16);
+  print_plan(io.out, file, *target, plan, options.media, smaller);
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ using InterleavedRowsFn = void (*)(float* out, std::size_t out_stride, const Int
 // scores[t] = (q . keys[t]) / scale, each dot product summed over i in order from 0; and
 // out[i] = sum over t in order of weights[t] * values[t][i], from 0. SIMD paths run several
 // positions' (or elements') sums side by side, each in that order.
-// The cache holds floats, or half floats (each widened exactly before the same arithmetic).
+// The cache holds floats, half floats or int8 values (each widened exactly before the same
+// arithmetic; an int8 cache's per-vector scales are applied outside these, see ops.hpp).
 template <class Cached>
 using AttentionScoresFn = void (*)(float* scores, const float* q, const Cached* keys, int count,
                                    int head_size, float scale);
@@ -52,6 +53,8 @@ struct BlockKernels {
   AttentionMixFn<float> attention_mix;
   AttentionScoresFn<std::uint16_t> attention_scores_f16;
   AttentionMixFn<std::uint16_t> attention_mix_f16;
+  AttentionScoresFn<std::int8_t> attention_scores_q8;
+  AttentionMixFn<std::int8_t> attention_mix_q8;
 };
 
 // The kernels of a path (the scalar ones for any path this build lacks).
@@ -125,6 +128,7 @@ void interleaved_rows_scalar(float* out, std::size_t out_stride, const Interleav
 
 inline float cached_value(float v) { return v; }
 inline float cached_value(std::uint16_t h) { return f16_to_f32(h); }
+inline float cached_value(std::int8_t q) { return static_cast<float>(q); }
 
 template <class Cached>
 void attention_scores_scalar(float* scores, const float* q, const Cached* keys, int count,

@@ -27,7 +27,9 @@ const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<Block
                            interleaved_rows_scalar<BlockQ4_0x8>, shoehorn::quantize_q8_0,
                            attention_scores_scalar<float>, attention_mix_scalar<float>,
                            attention_scores_scalar<std::uint16_t>,
-                           attention_mix_scalar<std::uint16_t>};
+                           attention_mix_scalar<std::uint16_t>,
+                           attention_scores_scalar<std::int8_t>,
+                           attention_mix_scalar<std::int8_t>};
 
 }  // namespace
 

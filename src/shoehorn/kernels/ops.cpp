@@ -151,6 +151,29 @@ void attention_mix(std::span<float> out, std::span<const float> weights,
                                                  static_cast<int>(out.size()));
 }
 
+void attention_scores(std::span<float> scores, const float* q, const std::int8_t* keys,
+                      const float* key_scales, int head_size, float scale) {
+  block_kernels(kernel_path()).attention_scores_q8(scores.data(), q, keys,
+                                                   static_cast<int>(scores.size()), head_size, scale);
+  for (std::size_t t = 0; t < scores.size(); ++t) scores[t] *= key_scales[t];
+}
+
+void attention_mix(std::span<float> out, std::span<float> weights, const std::int8_t* values,
+                   const float* value_scales) {
+  for (std::size_t t = 0; t < weights.size(); ++t) weights[t] *= value_scales[t];
+  block_kernels(kernel_path()).attention_mix_q8(out.data(), weights.data(), values,
+                                                static_cast<int>(weights.size()),
+                                                static_cast<int>(out.size()));
+}
+
+float quantize_cached(std::span<const float> v, std::int8_t* out) {
+  float amax = 0.0f;
+  for (const float x : v) amax = std::max(amax, std::fabs(x));
+  const float s = amax / 127.0f;
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = s > 0.0f ? round_half_away_int8(v[i] / s) : 0;
+  return s;
+}
+
 void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums) {
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     std::int32_t sum = 0;

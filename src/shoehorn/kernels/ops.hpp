@@ -63,6 +63,19 @@ void attention_mix(std::span<float> out, std::span<const float> weights, const f
 void attention_mix(std::span<float> out, std::span<const float> weights,
                    const std::uint16_t* values);
 
+// Or it holds int8 vectors, each cached vector being its values times its scale (one scale per
+// position and head, from quantize_cached). The integers take the float arithmetic above, and
+// each position's scale multiplies once outside it: scores[t] = (q . keys[t]) / scale *
+// key_scales[t], and the mix weighs position t by weights[t] * value_scales[t] (weights is
+// overwritten with those products).
+void attention_scores(std::span<float> scores, const float* q, const std::int8_t* keys,
+                      const float* key_scales, int head_size, float scale);
+void attention_mix(std::span<float> out, std::span<float> weights, const std::int8_t* values,
+                   const float* value_scales);
+
+// One vector into an int8 cache: out[i] = round(v[i] / s) with s = max |v[i]| / 127; returns s.
+float quantize_cached(std::span<const float> v, std::int8_t* out);
+
 // Copies row `row` of an embedding table into out, dequantizing if needed.
 void embedding_row(std::span<float> out, const Matrix& table, int row);
 

@@ -224,9 +224,12 @@ MemoryPlan plan_with_cache(const ModelFile& file, const PlanRequest& request, Kv
 
 MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request) {
   if (request.kv_cache) return plan_with_cache(file, request, *request.kv_cache, true);
-  const MemoryPlan f32 = plan_with_cache(file, request, KvCache::f32, false);
-  if (request.budget == 0 || request.budget >= f32.minimum_budget) return f32;
-  return plan_with_cache(file, request, KvCache::f16, true);
+  // The most exact cache the budget holds: F32, then F16, then Q8 (refused with Q8's smallest).
+  for (const KvCache kv : {KvCache::f32, KvCache::f16}) {
+    MemoryPlan plan = plan_with_cache(file, request, kv, false);
+    if (request.budget == 0 || request.budget >= plan.minimum_budget) return plan;
+  }
+  return plan_with_cache(file, request, KvCache::q8, true);
 }
 
 }  // namespace shoehorn

@@ -43,7 +43,8 @@ struct PlanRequest {
   std::uint64_t process_bytes = 0;
   std::uint64_t max_piece_bytes = 1 << 20;  // largest read into one stream buffer
   Logits logits = Logits::last;  // whether passes return every position's logits (eval)
-  // What the KV cache holds; unset: F32 (llama2.c's bits) when the budget holds it, else F16.
+  // What the KV cache holds; unset: F32 (llama2.c's bits) when the budget holds it, else F16,
+  // else Q8.
   std::optional<KvCache> kv_cache;
 };
 
@@ -86,7 +87,7 @@ struct MemoryPlan {
 };
 
 // Throws Error naming the file when the budget cannot run the model, with the smallest one that
-// could (with an F16 cache unless the request fixes the cache).
+// could (with a Q8 cache unless the request fixes the cache).
 MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request);
 
 // "31.5 MiB"

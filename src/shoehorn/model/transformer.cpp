@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
@@ -65,11 +66,22 @@ std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
 
 }  // namespace
 
-const char* to_string(KvCache kv) { return kv == KvCache::f16 ? "F16" : "F32"; }
+const char* to_string(KvCache kv) {
+  switch (kv) {
+    case KvCache::f16:
+      return "F16";
+    case KvCache::q8:
+      return "Q8";
+    case KvCache::f32:
+      break;
+  }
+  return "F32";
+}
 
 std::optional<KvCache> parse_kv_cache(std::string_view name) {
   if (name == "f32") return KvCache::f32;
   if (name == "f16") return KvCache::f16;
+  if (name == "q8") return KvCache::q8;
   return std::nullopt;
 }
 
@@ -94,9 +106,13 @@ TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_
   activations.add<BlockQ8_0>(hidden / kBlockValues);
   activations.add<std::int32_t>(dim / kBlockValues);
   activations.add<std::int32_t>(hidden / kBlockValues);
+  const std::size_t vectors = static_cast<std::size_t>(c.n_layers) * c.n_kv_heads * positions;
   ArenaPlan kv;
   for (int i = 0; i < 2; ++i) {
-    if (kv_type == KvCache::f16) {
+    if (kv_type == KvCache::q8) {
+      kv.add<std::int8_t>(cache);
+      kv.add<float>(vectors);
+    } else if (kv_type == KvCache::f16) {
       kv.add<std::uint16_t>(cache);
     } else {
       kv.add<float>(cache);
@@ -149,7 +165,13 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
          arena_.allocate<BlockQ8_0>(hidden / kBlockValues),
          arena_.allocate<std::int32_t>(hidden / kBlockValues)};
-  if (kv == KvCache::f16) {
+  if (kv == KvCache::q8) {
+    const std::size_t vectors = cache / c.head_size();
+    key_cache8_ = arena_.allocate<std::int8_t>(cache);
+    key_scales_ = arena_.allocate<float>(vectors);
+    value_cache8_ = arena_.allocate<std::int8_t>(cache);
+    value_scales_ = arena_.allocate<float>(vectors);
+  } else if (kv == KvCache::f16) {
     key_cache16_ = arena_.allocate<std::uint16_t>(cache);
     value_cache16_ = arena_.allocate<std::uint16_t>(cache);
   } else {
@@ -251,13 +273,22 @@ std::size_t Transformer::cache_offset(int layer, int kv_head, int pos) const {
   return (head * max_positions_ + pos) * c.head_size();
 }
 
+// An int8 cache's scale for the vector at cache_offset(layer, kv_head, pos).
+std::size_t Transformer::scale_offset(int layer, int kv_head, int pos) const {
+  return cache_offset(layer, kv_head, pos) / config().head_size();
+}
+
 void Transformer::store_kv(int layer, int pos, int batch) {
   const Config& c = config();
   const std::size_t head_size = c.head_size(), kv_dim = c.kv_dim();
   for (int slot = 0; slot < batch; ++slot) {
     for (int h = 0; h < c.n_kv_heads; ++h) {
       const std::size_t from = slot * kv_dim + h * head_size, to = cache_offset(layer, h, pos + slot);
-      if (kv_ == KvCache::f16) {
+      if (kv_ == KvCache::q8) {
+        const std::size_t scale = scale_offset(layer, h, pos + slot);
+        key_scales_[scale] = kernels::quantize_cached(k_.subspan(from, head_size), key_cache8_.data() + to);
+        value_scales_[scale] = kernels::quantize_cached(v_.subspan(from, head_size), value_cache8_.data() + to);
+      } else if (kv_ == KvCache::f16) {
         for (std::size_t i = 0; i < head_size; ++i) {
           key_cache16_[to + i] = f32_to_f16(k_[from + i]);
           value_cache16_[to + i] = f32_to_f16(v_[from + i]);
@@ -272,7 +303,9 @@ void Transformer::store_kv(int layer, int pos, int batch) {
 
 // One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
 void Transformer::attend_head(int layer, int pos, int slot, int h) {
-  if (kv_ == KvCache::f16) {
+  if (kv_ == KvCache::q8) {
+    attend_head_over<std::int8_t>(key_cache8_, value_cache8_, layer, pos, slot, h);
+  } else if (kv_ == KvCache::f16) {
     attend_head_over<std::uint16_t>(key_cache16_, value_cache16_, layer, pos, slot, h);
   } else {
     attend_head_over<float>(key_cache_, value_cache_, layer, pos, slot, h);
@@ -290,10 +323,18 @@ void Transformer::attend_head_over(std::span<const Cached> keys, std::span<const
       att_.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
                    static_cast<std::size_t>(pos) + 1);
   const std::size_t head = cache_offset(layer, h / c.kv_mul(), 0);
-  kernels::attention_scores(att, q_.data() + vector, keys.data() + head, head_size, scale);
-  kernels::softmax(att);
-  kernels::attention_mix(xb_.subspan(vector, static_cast<std::size_t>(head_size)), att,
-                         values.data() + head);
+  const std::span<float> out = xb_.subspan(vector, static_cast<std::size_t>(head_size));
+  if constexpr (std::is_same_v<Cached, std::int8_t>) {
+    const std::size_t scales = scale_offset(layer, h / c.kv_mul(), 0);
+    kernels::attention_scores(att, q_.data() + vector, keys.data() + head,
+                              key_scales_.data() + scales, head_size, scale);
+    kernels::softmax(att);
+    kernels::attention_mix(out, att, values.data() + head, value_scales_.data() + scales);
+  } else {
+    kernels::attention_scores(att, q_.data() + vector, keys.data() + head, head_size, scale);
+    kernels::softmax(att);
+    kernels::attention_mix(out, att, values.data() + head);
+  }
 }
 
 // Heads are independent, and so are the batch's positions once their keys and values are in

@@ -34,12 +34,13 @@ inline constexpr int kPrefillBatch = 32;
 // Which logits a batch returns.
 enum class Logits { last, all };
 
-// What the KV cache holds: floats (llama2.c's arithmetic, the bits of the reference), or half
+// What the KV cache holds: floats (llama2.c's arithmetic, the bits of the reference), half
 // floats (half the bytes; keys and values rounded to F16 as they are stored, as llama.cpp's
-// default cache does).
-enum class KvCache : std::uint8_t { f32, f16 };
-const char* to_string(KvCache kv);  // "F32", "F16"
-std::optional<KvCache> parse_kv_cache(std::string_view name);  // "f32", "f16"
+// default cache does), or int8 vectors with one float scale per position and head (about a
+// quarter of the bytes).
+enum class KvCache : std::uint8_t { f32, f16, q8 };
+const char* to_string(KvCache kv);  // "F32", "F16", "Q8"
+std::optional<KvCache> parse_kv_cache(std::string_view name);  // "f32", "f16", "q8"
 
 // Bytes of a Transformer's arena: activations (for a batch of positions) and the KV cache.
 struct TransformerBytes {
@@ -103,6 +104,7 @@ class Transformer {
   void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in);
   void rotate(int batch);
   std::size_t cache_offset(int layer, int kv_head, int pos) const;
+  std::size_t scale_offset(int layer, int kv_head, int pos) const;
   void store_kv(int layer, int pos, int batch);
   void attention(int layer, int pos, int batch);
   void attend_head(int layer, int pos, int slot, int head);
@@ -121,10 +123,12 @@ class Transformer {
   Arena arena_;
   // Activations (llama2.c's RunState names), max_batch vectors each, one after another.
   std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, k_, v_, att_, logits_;
-  // n_layers x n_kv_heads x max_positions x head_size (see cache_offset): floats, or half
-  // floats (the pair that kv_ says; the other pair is empty).
+  // n_layers x n_kv_heads x max_positions x head_size (see cache_offset): floats, half floats,
+  // or int8 values with a scale per position and head (what kv_ says; the rest are empty).
   std::span<float> key_cache_, value_cache_;
   std::span<std::uint16_t> key_cache16_, value_cache16_;
+  std::span<std::int8_t> key_cache8_, value_cache8_;
+  std::span<float> key_scales_, value_scales_;  // n_layers x n_kv_heads x max_positions
   std::span<float> rope_cos_, rope_sin_;      // max_batch x head_size / 2
   std::span<float> rope_freq_;                // head_size / 2
   // The current input vectors quantized for the weights' formats: for dim- and hidden-sized
