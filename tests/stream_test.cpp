@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <optional>
 #include <cstring>
 #include <filesystem>
@@ -395,14 +397,14 @@ class FailingSource final : public ByteSource {
   const std::string& name() const override { return inner_.name(); }
   std::uint64_t size() const override { return inner_.size(); }
   void read(std::uint64_t offset, std::span<std::byte> dst) const override {
-    if (reads_++ >= good_) fail_at(name(), "read", offset, "Input/output error");
+    if (reads_.fetch_add(1) >= good_) fail_at(name(), "read", offset, "Input/output error");
     inner_.read(offset, dst);
   }
 
  private:
   const ByteSource& inner_;
   int good_;
-  mutable int reads_ = 0;
+  mutable std::atomic<int> reads_ = 0;  // two threads read the parts of a piece
 };
 
 TEST(Stream, ReadErrorIsAnErrorNotATokenOrACrash) {
@@ -411,13 +413,70 @@ TEST(Stream, ReadErrorIsAnErrorNotATokenOrACrash) {
   const ModelFile mf = read_model_file(file);
   const MemoryPlan plan = plan_memory(mf, options_for(plan_of(path, 1ull << 40).minimum_budget, 1).request);
   const Model model = load_planned(read_model_file(file), file, plan);
-  for (const int good : {0, 1, static_cast<int>(plan.steps.size()) + 3}) {
-    const FailingSource failing(file, good);
-    StreamedWeights stream(model, failing, plan);
-    Transformer t(model, kPositions, nullptr, 1, &stream);
-    const std::string message = run_until_error(t, 0);
-    EXPECT_NE(message.find("Input/output error"), std::string::npos) << good << ": " << message;
-    EXPECT_NE(message.find(path), std::string::npos) << message;
+  for (const std::uint64_t part_bytes : {std::uint64_t{256} << 10, std::uint64_t{16}}) {
+    for (const int good : {0, 1, static_cast<int>(plan.steps.size()) + 3}) {
+      const FailingSource failing(file, good);
+      StreamedWeights stream(model, failing, plan, {.part_bytes = part_bytes});
+      Transformer t(model, kPositions, nullptr, 1, &stream);
+      const std::string message = run_until_error(t, 0);
+      EXPECT_NE(message.find("Input/output error"), std::string::npos) << good << ": " << message;
+      EXPECT_NE(message.find(path), std::string::npos) << message;
+    }
+  }
+}
+
+// A source whose reads take a while, so that the forward pass reaches pieces still being read.
+class SlowSource final : public ByteSource {
+ public:
+  explicit SlowSource(const ByteSource& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  std::uint64_t size() const override { return inner_.size(); }
+  void read(std::uint64_t offset, std::span<std::byte> dst) const override {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    inner_.read(offset, dst);
+  }
+
+ private:
+  const ByteSource& inner_;
+};
+
+// Pieces are read in parts, and the forward pass reads the parts left of a piece it reaches
+// early: in every encoding (llama2.c Q8's values and scales, big-endian GGUF) the parts land
+// where a whole read puts them. One emulated drive is read by the prefetch thread alone.
+TEST(Stream, PartsReadByTheForwardPassGiveTheSameBits) {
+  for (const std::string& path : encodings()) {
+    SCOPED_TRACE(path);
+    const Model resident = load_model(path);
+    Transformer reference(resident, kPositions);
+    const Logits expected = run_logits(reference);
+    const FileSource file(path);
+    const MemoryPlan all = plan_of(path, 1ull << 40);
+    const std::uint64_t budget = all.minimum_budget + all.resident_weight_bytes / 2;
+    const MemoryPlan plan = plan_memory(read_model_file(file), options_for(budget, 1).request);
+    const Model model = load_planned(read_model_file(file), file, plan);
+    const SlowSource slow(file);
+    const ThrottledSource drive(file, 1e9, 0.0);
+    for (const ByteSource* source : {static_cast<const ByteSource*>(&slow), static_cast<const ByteSource*>(&drive)}) {
+      StreamedWeights stream(model, *source, plan, {.part_bytes = 2048});
+      Transformer t(model, kPositions, nullptr, 1, &stream);
+      const Logits got = run_logits(t);
+      ASSERT_EQ(got.size(), expected.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(std::memcmp(got[i].second.data(), expected[i].second.data(),
+                              got[i].second.size() * sizeof(float)), 0)
+            << "logits differ at position " << got[i].first;
+      }
+      if (source == &slow) {
+        EXPECT_GT(stream.parts_read(), 2 * plan.steps.size() * got.size());
+        EXPECT_GT(stream.parts_read_by_forward_pass(), 0u);
+        EXPECT_LT(stream.parts_read_by_forward_pass(), stream.parts_read());
+      } else {
+        // One part a piece (and the prefetch thread a slot or two ahead).
+        EXPECT_GE(stream.parts_read(), plan.steps.size() * got.size());
+        EXPECT_LE(stream.parts_read(), plan.steps.size() * got.size() + plan.slots);
+        EXPECT_EQ(stream.parts_read_by_forward_pass(), 0u);
+      }
+    }
   }
 }
 

@@ -25,6 +25,9 @@ class ByteSource {
   virtual void check_unchanged() const {}
   // The caller will not read these bytes again soon: a file drops them from the page cache.
   virtual void drop_cached(std::uint64_t /*offset*/, std::uint64_t /*bytes*/) const {}
+  // Whether two threads reading parts of one range at once finish sooner than one thread (a
+  // page cache's copies do; one drive does not, and parts read out of order would seek).
+  virtual bool parallel_reads_help() const { return true; }
 };
 
 class FileSource final : public ByteSource {

@@ -22,6 +22,7 @@ class ThrottledSource final : public ByteSource {
   void drop_cached(std::uint64_t offset, std::uint64_t bytes) const override {
     inner_.drop_cached(offset, bytes);
   }
+  bool parallel_reads_help() const override { return false; }
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -1,5 +1,8 @@
 #include "shoehorn/model/streamed_weights.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/tensor_rows.hpp"
 
@@ -7,7 +10,11 @@ namespace shoehorn {
 
 StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
                                  const MemoryPlan& plan, StreamOptions options)
-    : model_(model), source_(source), plan_(plan), options_(options) {
+    : model_(model),
+      source_(source),
+      plan_(plan),
+      options_(options),
+      split_reads_(source.parallel_reads_help()) {
   const TensorInfo& embedding = model.file.tensors[plan.embedding_tensor];
   const std::size_t row_bytes = plan.resident[plan.embedding_tensor] ? 0 : rows_buffer_bytes(embedding, 1);
   ArenaPlan arena;
@@ -34,42 +41,105 @@ std::uint64_t StreamedWeights::bytes_read() const {
   return bytes_read_;
 }
 
-// Reads one step's rows into a slot, checking afterwards that the file is still the one that
-// was planned (a truncated or rewritten file is an error, not other weights).
-void StreamedWeights::fill(Slot& slot, std::size_t step) {
-  const StreamStep& s = plan_.steps[step];
-  const TensorInfo& t = model_.file.tensors[s.tensor];
-  slot.matrix = read_rows(t, s.first_row, s.rows, source_, model_.file.byte_order, slot.buffer);
-  source_.check_unchanged();
-  if (options_.drop_page_cache) source_.drop_cached(t.offset, t.bytes);
+std::uint64_t StreamedWeights::parts_read() const {
+  const std::lock_guard lock(mutex_);
+  return parts_read_;
 }
 
-// The prefetch thread: fills the slots in turn with the steps in order, round and round,
-// waiting for the forward pass to give each slot back.
+std::uint64_t StreamedWeights::parts_read_by_forward_pass() const {
+  const std::lock_guard lock(mutex_);
+  return parts_read_by_forward_pass_;
+}
+
+namespace {
+
+int parts_of(const StreamStep& s, std::uint64_t part_bytes) {
+  const std::uint64_t parts = (s.bytes + part_bytes - 1) / std::max<std::uint64_t>(1, part_bytes);
+  return static_cast<int>(std::clamp<std::uint64_t>(parts, 1, static_cast<std::uint64_t>(s.rows)));
+}
+
+// Part `part` of `parts`: rows [first, first + count) of the piece's `rows`.
+std::pair<int, int> part_rows(int rows, int parts, int part) {
+  const int per_part = (rows + parts - 1) / parts;
+  const int first = std::min(rows, part * per_part);
+  return {first, std::min(rows, first + per_part) - first};
+}
+
+}  // namespace
+
+// Reads one part of a slot's rows, checking afterwards that the file is still the one that was
+// planned (a truncated or rewritten file is an error, not other weights).
+void StreamedWeights::read_part(const Slot& slot, int part) {
+  const StreamStep& s = plan_.steps[slot.step];
+  const TensorInfo& t = model_.file.tensors[s.tensor];
+  const auto [first, count] = part_rows(s.rows, slot.parts, part);
+  read_rows_part(t, s.first_row, s.rows, s.first_row + first, count, source_,
+                 model_.file.byte_order, slot.buffer);
+  source_.check_unchanged();
+}
+
+// Claims and reads the slot's parts until none is left; whoever finishes the last part marks
+// the slot full. Called by the prefetch thread, and by the forward pass when it has to wait.
+void StreamedWeights::fill(Slot& slot, bool by_forward_pass) {
+  while (true) {
+    int part = 0;
+    {
+      const std::lock_guard lock(mutex_);
+      if (slot.state != SlotState::filling || slot.claimed == slot.parts) return;
+      part = slot.claimed++;
+    }
+    std::exception_ptr error;
+    try {
+      read_part(slot, part);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const StreamStep& s = plan_.steps[slot.step];
+    bool last = false;
+    {
+      const std::lock_guard lock(mutex_);
+      if (error && !slot.error) slot.error = error;
+      failed_ = failed_ || error != nullptr;
+      if (!error) {
+        ++parts_read_;
+        if (by_forward_pass) ++parts_read_by_forward_pass_;
+      }
+      last = ++slot.finished == slot.parts;
+    }
+    if (!last) continue;
+    const TensorInfo& t = model_.file.tensors[s.tensor];
+    if (options_.drop_page_cache) source_.drop_cached(t.offset, t.bytes);
+    {
+      const std::lock_guard lock(mutex_);
+      if (!slot.error) {
+        slot.matrix = rows_matrix(t, s.rows, slot.buffer);
+        bytes_read_ += s.bytes;
+      }
+      slot.state = SlotState::full;
+    }
+    filled_.notify_all();
+  }
+}
+
+// The prefetch thread: starts the slots in turn on the steps in order, round and round, waiting
+// for the forward pass to give each slot back, and reads their parts.
 void StreamedWeights::prefetch() {
   std::size_t step = 0;
   for (std::size_t n = 0;; ++n) {
     Slot& slot = slots_[n % slots_.size()];
     {
       std::unique_lock lock(mutex_);
-      emptied_.wait(lock, [&] { return stopping_ || !slot.full; });
-      if (stopping_) return;
-    }
-    std::exception_ptr error;
-    try {
-      fill(slot, step);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    {
-      const std::lock_guard lock(mutex_);
+      emptied_.wait(lock, [&] { return stopping_ || failed_ || slot.state == SlotState::empty; });
+      if (stopping_ || failed_) return;  // after a failure the forward pass rethrows it
       slot.step = step;
-      slot.error = error;
-      slot.full = true;
-      if (!error) bytes_read_ += plan_.steps[step].bytes;
+      slot.parts = split_reads_ ? parts_of(plan_.steps[step], options_.part_bytes) : 1;
+      slot.claimed = 0;
+      slot.finished = 0;
+      slot.error = nullptr;
+      slot.state = SlotState::filling;
     }
-    filled_.notify_all();
-    if (error) return;  // the forward pass rethrows it; nothing more is read
+    filled_.notify_all();  // a forward pass waiting for this slot may read parts of it too
+    fill(slot, false);
     step = (step + 1) % plan_.steps.size();
   }
 }
@@ -78,8 +148,13 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
   const Matrix resident = tensor_of(model_.weights, role, layer);
   if (has_data(resident)) return {resident, 0, true};
   Slot& slot = slots_[consumed_ % slots_.size()];
+  {
+    std::unique_lock lock(mutex_);
+    filled_.wait(lock, [&] { return slot.state != SlotState::empty; });
+  }
+  if (split_reads_) fill(slot, true);  // rather than wait while the prefetch thread reads alone
   std::unique_lock lock(mutex_);
-  filled_.wait(lock, [&] { return slot.full; });
+  filled_.wait(lock, [&] { return slot.state == SlotState::full; });
   if (slot.error) std::rethrow_exception(slot.error);
   const StreamStep& s = plan_.steps[slot.step];
   if (s.role != role || s.layer != layer) {
@@ -95,7 +170,7 @@ void StreamedWeights::done() {
   holding_ = false;
   {
     const std::lock_guard lock(mutex_);
-    slots_[consumed_ % slots_.size()].full = false;
+    slots_[consumed_ % slots_.size()].state = SlotState::empty;
   }
   ++consumed_;
   emptied_.notify_all();
