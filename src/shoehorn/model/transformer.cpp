@@ -53,6 +53,10 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
 
 // Below this many multiply-adds a region is not worth waking other threads for.
 constexpr std::int64_t kParallelWork = 1 << 15;
+// A streamed piece (a MiB or so) times one position is tens of microseconds of work: no more
+// than a sleeping worker may take to wake (a futex wake is slow in a VM), while the thread that
+// reads the next piece needs the core. Its rows split among the threads only for a batch.
+constexpr std::int64_t kParallelStreamedWork = 1 << 23;
 
 // Rows per task are a multiple of the SIMD kernels' tiles (four rows; eight interleaved).
 constexpr int kRowTile = kInterleavedRows;
@@ -203,22 +207,23 @@ void Transformer::matmul(std::initializer_list<Product> products, std::span<cons
       jobs[gathered++] = {p.out.data() + piece.first_row, stride, piece.matrix};
       last = piece.last;
       if (piece.streamed || gathered == kMaxJobs) {
-        run_jobs(std::span(jobs).first(gathered), in);
+        run_jobs(std::span(jobs).first(gathered), in, piece.streamed ? kParallelStreamedWork : kParallelWork);
         gathered = 0;
         weights_->done();
       }
     }
   }
-  run_jobs(std::span(jobs).first(gathered), in);
+  run_jobs(std::span(jobs).first(gathered), in, kParallelWork);
 }
 
 // Every job of one input in one parallel region: each piece's rows are cut into a few tasks
 // per thread; each row's sum stays whole in one task.
-void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in) {
+void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in,
+                           std::int64_t parallel_work) {
   std::int64_t work = 0;
   for (const PieceJob& j : jobs) work += static_cast<std::int64_t>(j.w.rows) * j.w.cols;
   work *= in.positions;
-  if (pool_ == nullptr || pool_->size() == 1 || work < kParallelWork) {
+  if (pool_ == nullptr || pool_->size() == 1 || work < parallel_work) {
     for (const PieceJob& j : jobs) kernels::matvec_rows(j.out, j.stride, j.w, in, 0, j.w.rows);
     return;
   }

@@ -101,7 +101,8 @@ class Transformer {
   // The products that read the same input x (positions vectors), quantized once into scratch.
   void matmul(std::initializer_list<Product> products, std::span<const float> x,
               const InputScratch& scratch, int positions);
-  void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in);
+  void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in,
+                std::int64_t parallel_work);
   void rotate(int batch);
   std::size_t cache_offset(int layer, int kv_head, int pos) const;
   std::size_t scale_offset(int layer, int kv_head, int pos) const;
