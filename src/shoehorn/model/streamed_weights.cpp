@@ -94,7 +94,6 @@ void StreamedWeights::fill(Slot& slot, bool by_forward_pass) {
     } catch (...) {
       error = std::current_exception();
     }
-    const StreamStep& s = plan_.steps[slot.step];
     bool last = false;
     {
       const std::lock_guard lock(mutex_);
@@ -106,19 +105,24 @@ void StreamedWeights::fill(Slot& slot, bool by_forward_pass) {
       }
       last = ++slot.finished == slot.parts;
     }
-    if (!last) continue;
-    const TensorInfo& t = model_.file.tensors[s.tensor];
-    if (options_.drop_page_cache) source_.drop_cached(t.offset, t.bytes);
-    {
-      const std::lock_guard lock(mutex_);
-      if (!slot.error) {
-        slot.matrix = rows_matrix(t, s.rows, slot.buffer);
-        bytes_read_ += s.bytes;
-      }
-      slot.state = SlotState::full;
-    }
-    filled_.notify_all();
+    if (last) finish(slot);
   }
+}
+
+// Every part of the slot is in (or failed): the piece is ready for the forward pass.
+void StreamedWeights::finish(Slot& slot) {
+  const StreamStep& s = plan_.steps[slot.step];
+  const TensorInfo& t = model_.file.tensors[s.tensor];
+  if (options_.drop_page_cache) source_.drop_cached(t.offset, t.bytes);
+  {
+    const std::lock_guard lock(mutex_);
+    if (!slot.error) {
+      slot.matrix = rows_matrix(t, s.rows, slot.buffer);
+      bytes_read_ += s.bytes;
+    }
+    slot.state = SlotState::full;
+  }
+  filled_.notify_all();
 }
 
 // The prefetch thread: starts the slots in turn on the steps in order, round and round, waiting

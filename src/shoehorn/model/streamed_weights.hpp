@@ -71,6 +71,7 @@ class StreamedWeights final : public WeightSource {
   };
   void prefetch();
   void fill(Slot& slot, bool by_forward_pass);
+  void finish(Slot& slot);
   void read_part(const Slot& slot, int part);
 
   const Model& model_;
