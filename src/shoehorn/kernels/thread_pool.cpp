@@ -9,12 +9,6 @@ namespace {
 // machine (or under an emulator, where each poll is far slower).
 constexpr int kSpins = 1 << 10;
 
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
 // Waits until value != old: spins first, then sleeps.
 template <class T>
 void wait_for_change(const std::atomic<T>& value, T old) {

@@ -18,6 +18,13 @@
 
 namespace shoehorn {
 
+// One step of a spin-wait: tells the CPU this thread is polling.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 class ThreadPool {
  public:
   // threads >= 1; the calling thread is one of them.

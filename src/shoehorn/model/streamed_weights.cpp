@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/kernels/thread_pool.hpp"
 #include "shoehorn/model/tensor_rows.hpp"
 
 namespace shoehorn {
@@ -21,7 +22,7 @@ StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
   for (int i = 0; i < plan.slots; ++i) arena.add<std::byte>(plan.slot_bytes);
   arena.add<std::byte>(row_bytes);
   arena_ = Arena(arena.bytes());
-  slots_.resize(static_cast<std::size_t>(plan.slots));
+  slots_ = std::vector<Slot>(static_cast<std::size_t>(plan.slots));
   for (Slot& slot : slots_) slot.buffer = arena_.allocate<std::byte>(plan.slot_bytes);
   row_buffer_ = arena_.allocate<std::byte>(row_bytes);
   if (!plan.steps.empty()) thread_ = std::thread([this] { prefetch(); });
@@ -66,6 +67,25 @@ std::pair<int, int> part_rows(int rows, int parts, int part) {
 }
 
 }  // namespace
+
+namespace {
+
+// Polls before a wait sleeps: about as long as a 256 KiB part takes to copy, which is what the
+// other thread is usually doing; a futex sleep and wake cost more than that in a VM.
+constexpr int kSpins = 1 << 11;
+
+}  // namespace
+
+// Waits until ready() (which reads only atomics) holds: polling first, then asleep on `changed`.
+template <class Ready>
+void StreamedWeights::await(std::condition_variable& changed, Ready ready) {
+  for (int i = 0; i < kSpins; ++i) {
+    if (ready()) return;
+    cpu_relax();
+  }
+  std::unique_lock lock(mutex_);
+  changed.wait(lock, ready);
+}
 
 // Reads one part of a slot's rows, checking afterwards that the file is still the one that was
 // planned (a truncated or rewritten file is an error, not other weights).
@@ -131,9 +151,9 @@ void StreamedWeights::prefetch() {
   std::size_t step = 0;
   for (std::size_t n = 0;; ++n) {
     Slot& slot = slots_[n % slots_.size()];
+    await(emptied_, [&] { return stopping_ || failed_ || slot.state == SlotState::empty; });
     {
-      std::unique_lock lock(mutex_);
-      emptied_.wait(lock, [&] { return stopping_ || failed_ || slot.state == SlotState::empty; });
+      const std::lock_guard lock(mutex_);
       if (stopping_ || failed_) return;  // after a failure the forward pass rethrows it
       slot.step = step;
       slot.parts = split_reads_ ? parts_of(plan_.steps[step], options_.part_bytes) : 1;
@@ -152,13 +172,10 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
   const Matrix resident = tensor_of(model_.weights, role, layer);
   if (has_data(resident)) return {resident, 0, true};
   Slot& slot = slots_[consumed_ % slots_.size()];
-  {
-    std::unique_lock lock(mutex_);
-    filled_.wait(lock, [&] { return slot.state != SlotState::empty; });
-  }
+  await(filled_, [&] { return slot.state != SlotState::empty; });
   if (split_reads_) fill(slot, true);  // rather than wait while the prefetch thread reads alone
-  std::unique_lock lock(mutex_);
-  filled_.wait(lock, [&] { return slot.state == SlotState::full; });
+  await(filled_, [&] { return slot.state == SlotState::full; });
+  const std::lock_guard lock(mutex_);
   if (slot.error) std::rethrow_exception(slot.error);
   const StreamStep& s = plan_.steps[slot.step];
   if (s.role != role || s.layer != layer) {

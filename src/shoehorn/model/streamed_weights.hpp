@@ -10,6 +10,7 @@
 // was opened, surface as an Error from next() on the forward pass's thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -63,13 +64,16 @@ class StreamedWeights final : public WeightSource {
     std::span<std::byte> buffer;
     Matrix matrix;
     std::size_t step = 0;
-    SlotState state = SlotState::empty;
+    // Written under the mutex (so condition waits miss no change), read by polls without it.
+    std::atomic<SlotState> state = SlotState::empty;
     int parts = 0;
     int claimed = 0;   // parts a thread has taken
     int finished = 0;  // parts read (or failed)
     std::exception_ptr error;
   };
   void prefetch();
+  template <class Ready>
+  void await(std::condition_variable& changed, Ready ready);
   void fill(Slot& slot, bool by_forward_pass);
   void finish(Slot& slot);
   void read_part(const Slot& slot, int part);
@@ -87,8 +91,8 @@ class StreamedWeights final : public WeightSource {
 
   mutable std::mutex mutex_;
   std::condition_variable filled_, emptied_;
-  bool stopping_ = false;
-  bool failed_ = false;  // a part failed: the prefetch thread reads nothing more
+  std::atomic<bool> stopping_ = false;
+  std::atomic<bool> failed_ = false;  // a part failed: the prefetch thread reads nothing more
   std::uint64_t bytes_read_ = 0;
   std::uint64_t parts_read_ = 0, parts_read_by_forward_pass_ = 0;
   std::thread thread_;
