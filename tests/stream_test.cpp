@@ -357,6 +357,21 @@ std::string run_until_error(Transformer& t, int from) {
   return "";
 }
 
+// Takes the plan's pieces in order, pass after pass, until the stream throws; its message.
+std::string stream_pieces_until_error(WeightSource& weights, const MemoryPlan& plan) {
+  try {
+    for (int pass = 0; pass < 3; ++pass) {
+      for (const StreamStep& s : plan.steps) {
+        weights.next(s.role, s.layer);
+        weights.done();
+      }
+    }
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 void expect_fault_detected(const std::string& name, void (*damage)(const std::string&),
                            const std::string& expected) {
   const std::string path = breakable_copy(name);
@@ -368,6 +383,14 @@ void expect_fault_detected(const std::string& name, void (*damage)(const std::st
   const std::string message = run_until_error(t, 1);
   EXPECT_NE(message.find(path), std::string::npos) << message;
   EXPECT_NE(message.find(expected), std::string::npos) << message;
+
+  // The streamed pieces alone (no embedding row read between them) detect it too.
+  const std::string pieces_path = breakable_copy("pieces-" + name);
+  PlannedModel pieces(pieces_path, options_for(smallest, 1));
+  damage(pieces_path);
+  const std::string pieces_message = stream_pieces_until_error(pieces.weights(), pieces.plan());
+  EXPECT_NE(pieces_message.find(pieces_path), std::string::npos) << pieces_message;
+  EXPECT_NE(pieces_message.find(expected), std::string::npos) << pieces_message;
 }
 
 TEST(Stream, TruncatedWhileStreamingIsAnError) {

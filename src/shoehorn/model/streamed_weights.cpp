@@ -66,10 +66,6 @@ std::pair<int, int> part_rows(int rows, int parts, int part) {
   return {first, std::min(rows, first + per_part) - first};
 }
 
-}  // namespace
-
-namespace {
-
 // Polls before a wait sleeps: about as long as a 256 KiB part takes to copy, which is what the
 // other thread is usually doing; a futex sleep and wake cost more than that in a VM.
 constexpr int kSpins = 1 << 11;
@@ -87,15 +83,13 @@ void StreamedWeights::await(std::condition_variable& changed, Ready ready) {
   changed.wait(lock, ready);
 }
 
-// Reads one part of a slot's rows, checking afterwards that the file is still the one that was
-// planned (a truncated or rewritten file is an error, not other weights).
+// Reads one part of a slot's rows.
 void StreamedWeights::read_part(const Slot& slot, int part) {
   const StreamStep& s = plan_.steps[slot.step];
   const TensorInfo& t = model_.file.tensors[s.tensor];
   const auto [first, count] = part_rows(s.rows, slot.parts, part);
   read_rows_part(t, s.first_row, s.rows, s.first_row + first, count, source_,
                  model_.file.byte_order, slot.buffer);
-  source_.check_unchanged();
 }
 
 // Claims and reads the slot's parts until none is left; whoever finishes the last part marks
@@ -129,13 +123,23 @@ void StreamedWeights::fill(Slot& slot, bool by_forward_pass) {
   }
 }
 
-// Every part of the slot is in (or failed): the piece is ready for the forward pass.
+// Every part of the slot is in (or failed): the piece is ready for the forward pass, once the
+// file is checked to be still the one that was planned (a truncated or rewritten file is an
+// error, not other weights). One check after all the parts covers each of them.
 void StreamedWeights::finish(Slot& slot) {
   const StreamStep& s = plan_.steps[slot.step];
   const TensorInfo& t = model_.file.tensors[s.tensor];
+  std::exception_ptr changed;
+  try {
+    source_.check_unchanged();
+  } catch (...) {
+    changed = std::current_exception();
+  }
   if (options_.drop_page_cache) source_.drop_cached(t.offset, t.bytes);
   {
     const std::lock_guard lock(mutex_);
+    if (changed && !slot.error) slot.error = changed;
+    failed_ = failed_ || changed != nullptr;
     if (!slot.error) {
       slot.matrix = rows_matrix(t, s.rows, slot.buffer);
       bytes_read_ += s.bytes;
