@@ -1,5 +1,7 @@
 #include "shoehorn/kernels/thread_pool.hpp"
 
+#include <chrono>
+
 namespace shoehorn {
 
 namespace {
@@ -9,17 +11,30 @@ namespace {
 // machine (or under an emulator, where each poll is far slower).
 constexpr int kSpins = 1 << 10;
 
-// Waits until value != old: spins first, then sleeps.
+}  // namespace
+
+// A sleeper counts itself and then reads the value; a changer writes the value and then reads the
+// count (all sequentially consistent): one of them sees the other's write, so either the sleeper
+// does not sleep or the changer notifies it, under the mutex it holds until it waits.
 template <class T>
-void wait_for_change(const std::atomic<T>& value, T old) {
+void ThreadPool::wait_for_change(const std::atomic<T>& value, T old) {
   for (int i = 0; i < kSpins; ++i) {
     if (value.load(std::memory_order_acquire) != old) return;
     cpu_relax();
   }
-  value.wait(old, std::memory_order_acquire);
+  std::unique_lock lock(sleep_mutex_);
+  sleepers_.fetch_add(1);
+  while (value.load() == old) changed_.wait_for(lock, std::chrono::milliseconds(1));
+  sleepers_.fetch_sub(1);
 }
 
-}  // namespace
+void ThreadPool::wake_sleepers() {
+  if (sleepers_.load() == 0) return;
+  {
+    const std::lock_guard lock(sleep_mutex_);
+  }
+  changed_.notify_all();
+}
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -27,8 +42,8 @@ ThreadPool::ThreadPool(int threads) {
 
 ThreadPool::~ThreadPool() {
   stopping_.store(true, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
-  generation_.notify_all();
+  generation_.fetch_add(1);
+  wake_sleepers();
   for (std::thread& t : workers_) t.join();
 }
 
@@ -45,7 +60,7 @@ bool ThreadPool::run_next_task() {
     if (claim_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) {
       fn(context, task);
       // The last task wakes the calling thread if it went to sleep.
-      if (done_.fetch_add(1, std::memory_order_release) + 1 == tasks) done_.notify_all();
+      if (done_.fetch_add(1) + 1 == tasks) wake_sleepers();
       return true;
     }
   }
@@ -58,8 +73,8 @@ void ThreadPool::dispatch(int tasks, TaskFn fn, void* context) {
   tasks_.store(tasks, std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
   claim_.store(static_cast<std::uint64_t>(generation) << 32, std::memory_order_release);
-  generation_.store(generation, std::memory_order_release);
-  generation_.notify_all();
+  generation_.store(generation);
+  wake_sleepers();
   while (run_next_task()) {
   }
   for (int done = done_.load(std::memory_order_acquire); done != tasks;

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -51,6 +53,14 @@ class ThreadPool {
   // Claims and runs one task of the current region; false when none is left.
   bool run_next_task();
   void worker_loop();
+  // Polls until value != old, then sleeps on changed_ (counted in sleepers_), a millisecond at
+  // a time: a lost wake-up costs a millisecond, not a hang. (Once, in a test with five threads
+  // on two cores, every thread slept in std::atomic::wait with no task left to run; the cause
+  // was not found.)
+  template <class T>
+  void wait_for_change(const std::atomic<T>& value, T old);
+  // After a change a sleeper may wait for: wakes them, if any sleeps.
+  void wake_sleepers();
 
   std::vector<std::thread> workers_;
   // The region: written before `claim_` publishes its generation (release), read after it is
@@ -65,6 +75,9 @@ class ThreadPool {
   std::atomic<int> done_{0};                 // tasks of the current region finished
   std::atomic<std::uint32_t> generation_{0};  // what sleeping workers wait on
   std::atomic<bool> stopping_{false};
+  std::mutex sleep_mutex_;
+  std::condition_variable changed_;
+  std::atomic<int> sleepers_{0};
 };
 
 }  // namespace shoehorn
