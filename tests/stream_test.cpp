@@ -357,11 +357,13 @@ std::string run_until_error(Transformer& t, int from) {
   return "";
 }
 
-// Takes the plan's pieces in order, pass after pass, until the stream throws; its message.
-std::string stream_pieces_until_error(WeightSource& weights, const MemoryPlan& plan) {
+// Takes the plan's pieces in order, pass after pass, until the stream throws; its message. A
+// stream that reads on demand gives each matrix whole, and reads none of its rows here.
+std::string stream_pieces_until_error(StreamedWeights& weights, const MemoryPlan& plan) {
   try {
     for (int pass = 0; pass < 3; ++pass) {
       for (const StreamStep& s : plan.steps) {
+        if (weights.on_demand() && !s.last) continue;
         weights.next(s.role, s.layer);
         weights.done();
       }
@@ -388,7 +390,7 @@ void expect_fault_detected(const std::string& name, void (*damage)(const std::st
   const std::string pieces_path = breakable_copy("pieces-" + name);
   PlannedModel pieces(pieces_path, options_for(smallest, 1));
   damage(pieces_path);
-  const std::string pieces_message = stream_pieces_until_error(pieces.weights(), pieces.plan());
+  const std::string pieces_message = stream_pieces_until_error(pieces.stream(), pieces.plan());
   EXPECT_NE(pieces_message.find(pieces_path), std::string::npos) << pieces_message;
   EXPECT_NE(pieces_message.find(expected), std::string::npos) << pieces_message;
 }
@@ -430,43 +432,38 @@ class FailingSource final : public ByteSource {
   mutable std::atomic<int> reads_ = 0;  // two threads read the parts of a piece
 };
 
+// A read error surfaces on the forward pass's thread, from a worker's read too, whether rows are
+// read on demand (a row a read, or many) or prefetched from a drive.
 TEST(Stream, ReadErrorIsAnErrorNotATokenOrACrash) {
   const std::string path = encodings()[4];
   const FileSource file(path);
   const ModelFile mf = read_model_file(file);
   const MemoryPlan plan = plan_memory(mf, options_for(plan_of(path, 1ull << 40).minimum_budget, 1).request);
   const Model model = load_planned(read_model_file(file), file, plan);
-  for (const std::uint64_t part_bytes : {std::uint64_t{256} << 10, std::uint64_t{16}}) {
-    for (const int good : {0, 1, static_cast<int>(plan.steps.size()) + 3}) {
-      const FailingSource failing(file, good);
-      StreamedWeights stream(model, failing, plan, {.part_bytes = part_bytes});
-      Transformer t(model, kPositions, nullptr, 1, &stream);
-      const std::string message = run_until_error(t, 0);
-      EXPECT_NE(message.find("Input/output error"), std::string::npos) << good << ": " << message;
-      EXPECT_NE(message.find(path), std::string::npos) << message;
+  ThreadPool pool(2);
+  for (const bool drive : {false, true}) {
+    for (const std::uint64_t read_bytes : {std::uint64_t{512} << 10, std::uint64_t{16}}) {
+      for (const int good : {0, 1, static_cast<int>(plan.steps.size()) + 3}) {
+        const FailingSource failing(file, good);
+        const ThrottledSource throttled(failing, 1e9, 0.0);
+        const ByteSource& source = drive ? static_cast<const ByteSource&>(throttled) : failing;
+        StreamedWeights stream(model, source, plan, {.read_bytes = read_bytes});
+        ASSERT_EQ(stream.on_demand(), !drive);
+        Transformer t(model, kPositions, drive ? nullptr : &pool, 1, &stream);
+        const std::string message = run_until_error(t, 0);
+        EXPECT_NE(message.find("Input/output error"), std::string::npos) << good << ": " << message;
+        EXPECT_NE(message.find(path), std::string::npos) << message;
+      }
     }
   }
 }
 
-// A source whose reads take a while, so that the forward pass reaches pieces still being read.
-class SlowSource final : public ByteSource {
- public:
-  explicit SlowSource(const ByteSource& inner) : inner_(inner) {}
-  const std::string& name() const override { return inner_.name(); }
-  std::uint64_t size() const override { return inner_.size(); }
-  void read(std::uint64_t offset, std::span<std::byte> dst) const override {
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-    inner_.read(offset, dst);
-  }
-
- private:
-  const ByteSource& inner_;
-};
-
-// Pieces are read in parts, and the forward pass reads the parts left of a piece it reaches
-// early: in every encoding (llama2.c Q8's values and scales, big-endian GGUF) the parts land
-// where a whole read puts them. One emulated drive is read by the prefetch thread alone.
-TEST(Stream, PartsReadByTheForwardPassGiveTheSameBits) {
+// Rows read on demand, a few at a time by whichever thread multiplies them (two threads with a
+// buffer each, or with one buffer between them), give resident bits in every encoding (llama2.c
+// Q8's values and scales, big-endian GGUF); so do pieces prefetched from an emulated drive, one
+// read a piece.
+TEST(Stream, RowsReadOnDemandGiveTheSameBits) {
+  ThreadPool pool(2);
   for (const std::string& path : encodings()) {
     SCOPED_TRACE(path);
     const Model resident = load_model(path);
@@ -477,11 +474,14 @@ TEST(Stream, PartsReadByTheForwardPassGiveTheSameBits) {
     const std::uint64_t budget = all.minimum_budget + all.resident_weight_bytes / 2;
     const MemoryPlan plan = plan_memory(read_model_file(file), options_for(budget, 1).request);
     const Model model = load_planned(read_model_file(file), file, plan);
-    const SlowSource slow(file);
+    std::size_t matrices = 0;
+    for (const StreamStep& s : plan.steps) matrices += s.last ? 1 : 0;
     const ThrottledSource drive(file, 1e9, 0.0);
-    for (const ByteSource* source : {static_cast<const ByteSource*>(&slow), static_cast<const ByteSource*>(&drive)}) {
-      StreamedWeights stream(model, *source, plan, {.part_bytes = 2048});
-      Transformer t(model, kPositions, nullptr, 1, &stream);
+    for (const int readers : {2, 1, 0}) {  // 0: the drive
+      SCOPED_TRACE(readers);
+      const ByteSource& source = readers == 0 ? static_cast<const ByteSource&>(drive) : file;
+      StreamedWeights stream(model, source, plan, {.readers = readers, .read_bytes = 2048});
+      Transformer t(model, kPositions, &pool, 1, &stream);
       const Logits got = run_logits(t);
       ASSERT_EQ(got.size(), expected.size());
       for (std::size_t i = 0; i < got.size(); ++i) {
@@ -489,15 +489,18 @@ TEST(Stream, PartsReadByTheForwardPassGiveTheSameBits) {
                               got[i].second.size() * sizeof(float)), 0)
             << "logits differ at position " << got[i].first;
       }
-      if (source == &slow) {
-        EXPECT_GT(stream.parts_read(), 2 * plan.steps.size() * got.size());
-        EXPECT_GT(stream.parts_read_by_forward_pass(), 0u);
-        EXPECT_LT(stream.parts_read_by_forward_pass(), stream.parts_read());
+      const std::uint64_t passes = got.size();
+      EXPECT_EQ(stream.on_demand(), readers > 0);
+      if (readers > 0) {
+        // Several reads a matrix (2 KiB each), each pass reading every streamed byte once.
+        EXPECT_GT(stream.reads(), 2 * matrices * passes);
+        EXPECT_EQ(stream.bytes_read() - passes * row_bytes(model.file.tensors[plan.embedding_tensor], 1) *
+                                            (plan.resident[plan.embedding_tensor] ? 0 : 1),
+                  passes * streamed_matrix_bytes(plan));
       } else {
-        // One part a piece (and the prefetch thread a slot or two ahead).
-        EXPECT_GE(stream.parts_read(), plan.steps.size() * got.size());
-        EXPECT_LE(stream.parts_read(), plan.steps.size() * got.size() + plan.slots);
-        EXPECT_EQ(stream.parts_read_by_forward_pass(), 0u);
+        // One read a piece (and the prefetch thread a slot or two ahead).
+        EXPECT_GE(stream.reads(), plan.steps.size() * passes);
+        EXPECT_LE(stream.reads(), plan.steps.size() * passes + plan.slots);
       }
     }
   }

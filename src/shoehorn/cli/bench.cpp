@@ -54,7 +54,7 @@ void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint6
 
 void bench_model(const BenchOptions& o, Io io) {
   const KernelPathScope kernel_path(o.kernels);
-  PlannedModel planned(o.model, o.memory.options(o.settings.prompt_tokens + o.settings.decode_tokens));
+  PlannedModel planned(o.model, o.memory.options(o.settings.prompt_tokens + o.settings.decode_tokens, thread_count(o.threads)));
   const Model& model = planned.model();
   const int threads = thread_count(o.threads);
   ThreadPool pool(threads);

@@ -138,13 +138,14 @@ void MemoryFlags::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"f32", "f16", "q8"}));
 }
 
-PlannedModelOptions MemoryFlags::options(int positions) const {
+PlannedModelOptions MemoryFlags::options(int positions, int threads) const {
   PlannedModelOptions o;
   o.request.budget = budget.empty() ? 0 : parse_size(budget);
   o.request.positions = positions;
   o.request.batch = chunk;
   if (!read_speed.empty()) o.media = {parse_rate(read_speed), seek_ms / 1000.0};
   o.stream.drop_page_cache = !keep_page_cache;
+  o.stream.readers = threads;
   if (!kv_cache.empty()) o.request.kv_cache = parse_kv_cache(kv_cache);
   o.layout = kernels::interleaves_rows(kernels::kernel_path()) ? RowLayout::interleaved : RowLayout::file;
   return o;

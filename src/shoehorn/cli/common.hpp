@@ -53,8 +53,9 @@ struct MemoryFlags {
   std::string kv_cache;  // "": the plan's choice
 
   void add_to(CLI::App& cmd);
-  // Lays Q8_0 and Q4_0 rows out for the kernel path in use (a KernelPathScope comes first).
-  PlannedModelOptions options(int positions) const;
+  // Lays Q8_0 and Q4_0 rows out for the kernel path in use (a KernelPathScope comes first);
+  // threads: those of the forward pass, which read streamed rows side by side.
+  PlannedModelOptions options(int positions, int threads = 1) const;
 };
 
 // One stderr line for a streamed run: bytes and reads per token, and with --read-speed the I/O

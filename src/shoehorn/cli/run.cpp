@@ -53,7 +53,7 @@ void run(const RunOptions& o, Io io) {
     fail(path, "no bundled default model in this build: pass a MODEL file");
   }
   const KernelPathScope kernel_path(o.kernels);
-  PlannedModelOptions options = o.memory.options(o.steps < 0 ? 0 : o.steps);
+  PlannedModelOptions options = o.memory.options(o.steps < 0 ? 0 : o.steps, thread_count(o.threads));
   // Chat samples at every prompt position, as llama2.c does: its batches keep every logit.
   const Logits logits = o.mode == "chat" ? Logits::all : Logits::last;
   options.request.logits = logits;

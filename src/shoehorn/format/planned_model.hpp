@@ -36,6 +36,8 @@ class PlannedModel {
   const MemoryPlan& plan() const { return plan_; }
   // What a Transformer fetches its matrices from.
   WeightSource& weights() { return stream_ ? static_cast<WeightSource&>(*stream_) : resident_; }
+  // The stream (only when plan().streams()).
+  StreamedWeights& stream() { return *stream_; }
   std::uint64_t bytes_read() const { return stream_ ? stream_->bytes_read() : 0; }
   const MediaSpeed& media() const { return media_; }
 

@@ -64,16 +64,8 @@ std::vector<Use> forward_uses(const ModelFile& file) {
   return uses;
 }
 
-// The most rows of t whose buffer fits in slot bytes (at least one).
-int rows_per_slot(const TensorInfo& t, std::uint64_t slot) {
-  int rows = static_cast<int>(std::clamp<std::uint64_t>(slot / std::max<std::uint64_t>(row_bytes(t, 1), 1),
-                                                        1, static_cast<std::uint64_t>(t.rows)));
-  while (rows > 1 && rows_buffer_bytes(t, rows) > slot) --rows;
-  return rows;
-}
-
 void add_steps(const Use& use, const TensorInfo& t, std::uint64_t slot, std::vector<StreamStep>& steps) {
-  const int per = rows_per_slot(t, slot);
+  const int per = rows_fitting(t, slot);
   for (int first = 0; first < t.rows; first += per) {
     const int rows = std::min(per, t.rows - first);
     steps.push_back({use.tensor, use.role, use.layer, first, rows, first + rows == t.rows,

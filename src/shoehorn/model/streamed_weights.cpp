@@ -9,23 +9,55 @@
 
 namespace shoehorn {
 
+namespace {
+
+// Polls before a wait sleeps: about as long as a piece takes to multiply, which is what the
+// other thread is usually doing; a futex sleep and wake cost more than that in a VM.
+constexpr int kSpins = 1 << 11;
+
+// The largest buffer one row of a streamed tensor needs.
+std::size_t largest_row(const ModelFile& file, const MemoryPlan& plan) {
+  std::size_t bytes = 0;
+  for (const StreamStep& s : plan.steps) bytes = std::max(bytes, rows_buffer_bytes(file.tensors[s.tensor], 1));
+  return bytes;
+}
+
+}  // namespace
+
 StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
                                  const MemoryPlan& plan, StreamOptions options)
     : model_(model),
       source_(source),
       plan_(plan),
       options_(options),
-      split_reads_(source.parallel_reads_help()) {
+      on_demand_(source.parallel_reads_help()) {
   const TensorInfo& embedding = model.file.tensors[plan.embedding_tensor];
   const std::size_t row_bytes = plan.resident[plan.embedding_tensor] ? 0 : rows_buffer_bytes(embedding, 1);
+  // The plan's stream buffers: its slots, or the same bytes shared out among the readers.
+  const std::size_t stream_bytes = static_cast<std::size_t>(plan.slots) * plan.slot_bytes;
+  std::size_t buffers = static_cast<std::size_t>(plan.slots), each = plan.slot_bytes;
+  if (on_demand_ && !plan.steps.empty()) {
+    const std::size_t row = largest_row(model.file, plan);
+    buffers = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(options.readers, 1)), 1,
+                                       stream_bytes / align_up(row, kArenaAlignment));
+    each = stream_bytes / buffers / kArenaAlignment * kArenaAlignment;
+  }
   ArenaPlan arena;
-  for (int i = 0; i < plan.slots; ++i) arena.add<std::byte>(plan.slot_bytes);
+  for (std::size_t i = 0; i < buffers; ++i) arena.add<std::byte>(each);
   arena.add<std::byte>(row_bytes);
   arena_ = Arena(arena.bytes());
-  slots_ = std::vector<Slot>(static_cast<std::size_t>(plan.slots));
-  for (Slot& slot : slots_) slot.buffer = arena_.allocate<std::byte>(plan.slot_bytes);
+  std::vector<std::span<std::byte>> spans;
+  for (std::size_t i = 0; i < buffers; ++i) spans.push_back(arena_.allocate<std::byte>(each));
   row_buffer_ = arena_.allocate<std::byte>(row_bytes);
-  if (!plan.steps.empty()) thread_ = std::thread([this] { prefetch(); });
+  if (plan.steps.empty()) return;
+  if (on_demand_) {
+    read_buffers_ = std::move(spans);
+    buffer_taken_ = std::make_unique<std::atomic<bool>[]>(read_buffers_.size());
+    return;
+  }
+  slots_ = std::vector<Slot>(spans.size());
+  for (std::size_t i = 0; i < spans.size(); ++i) slots_[i].buffer = spans[i];
+  thread_ = std::thread([this] { prefetch(); });
 }
 
 StreamedWeights::~StreamedWeights() {
@@ -36,41 +68,6 @@ StreamedWeights::~StreamedWeights() {
   emptied_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
-
-std::uint64_t StreamedWeights::bytes_read() const {
-  const std::lock_guard lock(mutex_);
-  return bytes_read_;
-}
-
-std::uint64_t StreamedWeights::parts_read() const {
-  const std::lock_guard lock(mutex_);
-  return parts_read_;
-}
-
-std::uint64_t StreamedWeights::parts_read_by_forward_pass() const {
-  const std::lock_guard lock(mutex_);
-  return parts_read_by_forward_pass_;
-}
-
-namespace {
-
-int parts_of(const StreamStep& s, std::uint64_t part_bytes) {
-  const std::uint64_t parts = (s.bytes + part_bytes - 1) / std::max<std::uint64_t>(1, part_bytes);
-  return static_cast<int>(std::clamp<std::uint64_t>(parts, 1, static_cast<std::uint64_t>(s.rows)));
-}
-
-// Part `part` of `parts`: rows [first, first + count) of the piece's `rows`.
-std::pair<int, int> part_rows(int rows, int parts, int part) {
-  const int per_part = (rows + parts - 1) / parts;
-  const int first = std::min(rows, part * per_part);
-  return {first, std::min(rows, first + per_part) - first};
-}
-
-// Polls before a wait sleeps: about as long as a 256 KiB part takes to copy, which is what the
-// other thread is usually doing; a futex sleep and wake cost more than that in a VM.
-constexpr int kSpins = 1 << 11;
-
-}  // namespace
 
 // Waits until ready() (which reads only atomics) holds: polling first, then asleep on `changed`.
 template <class Ready>
@@ -83,116 +80,136 @@ void StreamedWeights::await(std::condition_variable& changed, Ready ready) {
   changed.wait(lock, ready);
 }
 
-// Reads one part of a slot's rows.
-void StreamedWeights::read_part(const Slot& slot, int part) {
+// Reads a slot's piece, then checks that the file is still the one that was planned (a
+// truncated or rewritten file is an error, not other weights).
+void StreamedWeights::read_slot(Slot& slot) {
   const StreamStep& s = plan_.steps[slot.step];
   const TensorInfo& t = model_.file.tensors[s.tensor];
-  const auto [first, count] = part_rows(s.rows, slot.parts, part);
-  read_rows_part(t, s.first_row, s.rows, s.first_row + first, count, source_,
-                 model_.file.byte_order, slot.buffer);
-}
-
-// Claims and reads the slot's parts until none is left; whoever finishes the last part marks
-// the slot full. Called by the prefetch thread, and by the forward pass when it has to wait.
-void StreamedWeights::fill(Slot& slot, bool by_forward_pass) {
-  while (true) {
-    int part = 0;
-    {
-      const std::lock_guard lock(mutex_);
-      if (slot.state != SlotState::filling || slot.claimed == slot.parts) return;
-      part = slot.claimed++;
-    }
-    std::exception_ptr error;
-    try {
-      read_part(slot, part);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    bool last = false;
-    {
-      const std::lock_guard lock(mutex_);
-      if (error && !slot.error) slot.error = error;
-      failed_ = failed_ || error != nullptr;
-      if (!error) {
-        ++parts_read_;
-        if (by_forward_pass) ++parts_read_by_forward_pass_;
-      }
-      last = ++slot.finished == slot.parts;
-    }
-    if (last) finish(slot);
-  }
-}
-
-// Every part of the slot is in (or failed): the piece is ready for the forward pass, once the
-// file is checked to be still the one that was planned (a truncated or rewritten file is an
-// error, not other weights). One check after all the parts covers each of them.
-void StreamedWeights::finish(Slot& slot) {
-  const StreamStep& s = plan_.steps[slot.step];
-  const TensorInfo& t = model_.file.tensors[s.tensor];
-  std::exception_ptr changed;
+  std::exception_ptr error;
+  Matrix matrix;
   try {
+    matrix = shoehorn::read_rows(t, s.first_row, s.rows, source_, model_.file.byte_order, slot.buffer);
     source_.check_unchanged();
+    if (options_.drop_page_cache) source_.drop_cached(t.offset + row_bytes(t, s.first_row), s.bytes);
+    bytes_read_ += s.bytes;
+    ++reads_;
   } catch (...) {
-    changed = std::current_exception();
+    error = std::current_exception();
   }
-  if (options_.drop_page_cache) source_.drop_cached(t.offset, t.bytes);
   {
     const std::lock_guard lock(mutex_);
-    if (changed && !slot.error) slot.error = changed;
-    failed_ = failed_ || changed != nullptr;
-    if (!slot.error) {
-      slot.matrix = rows_matrix(t, s.rows, slot.buffer);
-      bytes_read_ += s.bytes;
-    }
+    slot.matrix = matrix;
+    slot.error = error;
     slot.state = SlotState::full;
   }
   filled_.notify_all();
 }
 
-// The prefetch thread: starts the slots in turn on the steps in order, round and round, waiting
-// for the forward pass to give each slot back, and reads their parts.
+// The prefetch thread: reads the steps in order into the slots in turn, round and round,
+// waiting for the forward pass to give each slot back. It stops at a failure, which the
+// forward pass rethrows.
 void StreamedWeights::prefetch() {
   std::size_t step = 0;
   for (std::size_t n = 0;; ++n) {
     Slot& slot = slots_[n % slots_.size()];
-    await(emptied_, [&] { return stopping_ || failed_ || slot.state == SlotState::empty; });
-    {
-      const std::lock_guard lock(mutex_);
-      if (stopping_ || failed_) return;  // after a failure the forward pass rethrows it
-      slot.step = step;
-      slot.parts = split_reads_ ? parts_of(plan_.steps[step], options_.part_bytes) : 1;
-      slot.claimed = 0;
-      slot.finished = 0;
-      slot.error = nullptr;
-      slot.state = SlotState::filling;
-    }
-    filled_.notify_all();  // a forward pass waiting for this slot may read parts of it too
-    fill(slot, false);
+    await(emptied_, [&] { return stopping_ || slot.state == SlotState::empty; });
+    if (stopping_) return;
+    slot.step = step;
+    read_slot(slot);
+    if (slot.error) return;
     step = (step + 1) % plan_.steps.size();
   }
+}
+
+const StreamStep& StreamedWeights::expect_step(TensorRole role, int layer) const {
+  const StreamStep& s = plan_.steps[step_];
+  if (s.role != role || s.layer != layer) {
+    throw Error("internal error: the stream holds " + tensor_name(s.role, s.layer) +
+                " where the forward pass asks for " + tensor_name(role, layer));
+  }
+  return s;
 }
 
 WeightPiece StreamedWeights::next(TensorRole role, int layer) {
   const Matrix resident = tensor_of(model_.weights, role, layer);
   if (has_data(resident)) return {resident, 0, true};
+  if (on_demand_) {
+    const StreamStep& s = expect_step(role, layer);
+    const TensorInfo& t = model_.file.tensors[s.tensor];
+    while (!plan_.steps[step_].last) ++step_;  // the matrix is one piece, whatever the plan cut
+    step_ = (step_ + 1) % plan_.steps.size();
+    reading_ = s.tensor;
+    holding_ = true;
+    Matrix whole;
+    whole.type = t.type;
+    whole.rows = t.rows;
+    whole.cols = t.cols;
+    whole.group_size = t.group_size;
+    WeightPiece piece{whole, 0, true, true};
+    piece.on_demand = true;
+    piece.rows_per_read = rows_fitting(t, std::min<std::uint64_t>(read_buffers_.front().size(), options_.read_bytes));
+    return piece;
+  }
   Slot& slot = slots_[consumed_ % slots_.size()];
-  await(filled_, [&] { return slot.state != SlotState::empty; });
-  if (split_reads_) fill(slot, true);  // rather than wait while the prefetch thread reads alone
   await(filled_, [&] { return slot.state == SlotState::full; });
   const std::lock_guard lock(mutex_);
   if (slot.error) std::rethrow_exception(slot.error);
-  const StreamStep& s = plan_.steps[slot.step];
-  if (s.role != role || s.layer != layer) {
-    throw Error("internal error: the stream holds " + tensor_name(s.role, s.layer) +
-                " where the forward pass asks for " + tensor_name(role, layer));
-  }
+  const StreamStep& s = expect_step(role, layer);
+  step_ = (step_ + 1) % plan_.steps.size();
   holding_ = true;
   return {slot.matrix, s.first_row, s.last, true};
 }
 
+// Takes a free read buffer, polling while every one is taken (only when more threads multiply
+// than there are readers). A thread takes the buffer it had last when it is free: its lines are
+// in that core's cache, where writing them again costs no transfer from another core.
+std::span<std::byte> StreamedWeights::claim_buffer(int& index) {
+  thread_local std::size_t last = 0;
+  const std::size_t n = read_buffers_.size();
+  for (;;) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = (last + k) % n;
+      if (!buffer_taken_[i].load(std::memory_order_relaxed) &&
+          !buffer_taken_[i].exchange(true, std::memory_order_acquire)) {
+        last = i;
+        index = static_cast<int>(i);
+        return read_buffers_[i];
+      }
+    }
+    cpu_relax();
+  }
+}
+
+ReadRows StreamedWeights::read_rows(int first, int count) {
+  const TensorInfo& t = model_.file.tensors[reading_];
+  ReadRows rows;
+  const std::span<std::byte> buffer = claim_buffer(rows.buffer);
+  try {
+    rows.matrix = shoehorn::read_rows(t, first, count, source_, model_.file.byte_order, buffer);
+  } catch (...) {
+    release(rows);
+    throw;
+  }
+  const std::uint64_t bytes = row_bytes(t, count);
+  if (options_.drop_page_cache) source_.drop_cached(t.offset + row_bytes(t, first), bytes);
+  bytes_read_ += bytes;
+  ++reads_;
+  return rows;
+}
+
+void StreamedWeights::release(const ReadRows& rows) {
+  buffer_taken_[static_cast<std::size_t>(rows.buffer)].store(false, std::memory_order_release);
+}
+
+// The forward pass is done with the piece. A matrix read on demand is checked once, after all
+// its reads: the file must still be the one that was planned.
 void StreamedWeights::done() {
   if (!holding_) return;  // the piece was resident
   holding_ = false;
+  if (on_demand_) {
+    source_.check_unchanged();
+    return;
+  }
   {
     const std::lock_guard lock(mutex_);
     slots_[consumed_ % slots_.size()].state = SlotState::empty;
@@ -204,9 +221,8 @@ void StreamedWeights::done() {
 EmbeddingRow StreamedWeights::embedding(int token) {
   if (plan_.resident[plan_.embedding_tensor]) return {model_.weights.token_embedding, token};
   const TensorInfo& t = model_.file.tensors[plan_.embedding_tensor];
-  const Matrix row = read_rows(t, token, 1, source_, model_.file.byte_order, row_buffer_);
+  const Matrix row = shoehorn::read_rows(t, token, 1, source_, model_.file.byte_order, row_buffer_);
   source_.check_unchanged();
-  const std::lock_guard lock(mutex_);
   bytes_read_ += row_bytes(t, 1);
   return {row, 0};
 }

@@ -1,19 +1,25 @@
-// Weight streaming: the matrices the plan did not keep resident are read from the file, a piece
-// of rows at a time, into two buffers of the plan's size. A prefetch thread reads the next piece
-// (in the forward pass's order, which repeats every pass) while the forward pass computes with
-// the current one, so reading overlaps compute; nothing is allocated after construction.
-// Each piece is read in parts: a forward pass that reaches a piece still being read reads the
-// parts left beside the prefetch thread rather than wait (copying from the page cache is what
-// bounds a warm stream, and two threads copy nearly twice as fast as one).
+// Weight streaming: the matrices the plan did not keep resident are read from the file while
+// the model runs, into buffers of the plan's size; nothing is allocated after construction.
+//
+// Two ways, by what the source is:
+// - A page cache (a file; parallel_reads_help): each matrix is read on demand by the threads
+//   that multiply it, each a part of its rows into a buffer of its own and at once multiplied,
+//   while the rows are in that core's cache. Copying from the page cache is what bounds a warm
+//   stream, several threads copy faster than one, and rows copied by another core reach the
+//   multiplying one no faster than memory.
+// - One slow drive (emulated media): a prefetch thread reads the next piece of rows (in the
+//   forward pass's order, which repeats every pass) while the forward pass computes with the
+//   current one, so reading overlaps compute, a piece at a time as a drive reads best.
 //
 // Faults never become wrong tokens: a read error, a file that shrank or was written to since it
-// was opened, surface as an Error from next() on the forward pass's thread.
+// was opened, surface as an Error on the forward pass's thread.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -29,9 +35,13 @@ struct StreamOptions {
   // Tell the kernel to drop what was read from its page cache (the budget does not count on
   // it); off to measure with a warm cache.
   bool drop_page_cache = true;
-  // Bytes per part of a piece: a few parts a piece, so that two threads can share one, each a
-  // long read (a read call costs microseconds of its own).
-  std::uint64_t part_bytes = 256 << 10;
+  // Threads that read on demand at once: the plan's stream buffers are shared out among them
+  // (fewer where a share would not hold a row). More threads than this wait for a buffer.
+  int readers = 2;
+  // The most bytes one read on demand takes: its rows stay in the reading core's cache (half
+  // of a 1 MiB L2) until they are multiplied. Larger reads were slower, smaller ones too (each
+  // read is a system call of its own).
+  std::uint64_t read_bytes = 512 << 10;
 };
 
 class StreamedWeights final : public WeightSource {
@@ -47,55 +57,58 @@ class StreamedWeights final : public WeightSource {
   WeightPiece next(TensorRole role, int layer) override;
   void done() override;
   EmbeddingRow embedding(int token) override;
+  ReadRows read_rows(int first, int count) override;
+  void release(const ReadRows& rows) override;
 
+  bool on_demand() const { return on_demand_; }
   std::size_t buffer_bytes() const { return arena_.capacity(); }
-  // Bytes read from the file so far (pieces and embedding rows).
-  std::uint64_t bytes_read() const;
-  // Parts of pieces read so far, and how many of them the forward pass read itself (it reached
-  // their piece before the prefetch thread had read it all).
-  std::uint64_t parts_read() const;
-  std::uint64_t parts_read_by_forward_pass() const;
+  // Bytes read from the file so far (pieces and embedding rows), and how many reads of rows.
+  std::uint64_t bytes_read() const { return bytes_read_; }
+  std::uint64_t reads() const { return reads_; }
 
  private:
-  // A slot is empty, then filling (its step's parts being claimed and read, by the prefetch
-  // thread and perhaps the forward pass), then full once every part is in.
-  enum class SlotState { empty, filling, full };
+  // Prefetching: a slot is empty until the prefetch thread has read its piece (or failed to).
+  enum class SlotState { empty, full };
   struct Slot {
     std::span<std::byte> buffer;
     Matrix matrix;
     std::size_t step = 0;
     // Written under the mutex (so condition waits miss no change), read by polls without it.
     std::atomic<SlotState> state = SlotState::empty;
-    int parts = 0;
-    int claimed = 0;   // parts a thread has taken
-    int finished = 0;  // parts read (or failed)
     std::exception_ptr error;
   };
   void prefetch();
+  void read_slot(Slot& slot);
   template <class Ready>
   void await(std::condition_variable& changed, Ready ready);
-  void fill(Slot& slot, bool by_forward_pass);
-  void finish(Slot& slot);
-  void read_part(const Slot& slot, int part);
+  // The plan's steps of the matrix the forward pass asks for next; throws if it is another.
+  const StreamStep& expect_step(TensorRole role, int layer) const;
+  std::span<std::byte> claim_buffer(int& index);
 
   const Model& model_;
   const ByteSource& source_;
   const MemoryPlan& plan_;
   StreamOptions options_;
-  bool split_reads_;  // pieces are read in parts, by both threads
+  bool on_demand_;
   Arena arena_;
   std::span<std::byte> row_buffer_;
+  std::size_t step_ = 0;      // the plan's step the forward pass reaches next
+  bool holding_ = false;      // the forward pass holds a streamed piece
+
+  // On demand: one buffer per reader, taken by a read until released.
+  std::vector<std::span<std::byte>> read_buffers_;
+  std::unique_ptr<std::atomic<bool>[]> buffer_taken_;
+  std::size_t reading_ = 0;   // the tensor being read on demand
+
+  // Prefetching.
   std::vector<Slot> slots_;
   std::size_t consumed_ = 0;  // streamed pieces the forward pass is done with
-  bool holding_ = false;      // the forward pass holds the current slot
-
   mutable std::mutex mutex_;
   std::condition_variable filled_, emptied_;
   std::atomic<bool> stopping_ = false;
-  std::atomic<bool> failed_ = false;  // a part failed: the prefetch thread reads nothing more
-  std::uint64_t bytes_read_ = 0;
-  std::uint64_t parts_read_ = 0, parts_read_by_forward_pass_ = 0;
   std::thread thread_;
+
+  std::atomic<std::uint64_t> bytes_read_ = 0, reads_ = 0;
 };
 
 }  // namespace shoehorn

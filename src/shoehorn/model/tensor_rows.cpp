@@ -52,6 +52,13 @@ std::size_t rows_buffer_bytes(const TensorInfo& t, int rows) {
   return align_up(q, kArenaAlignment) + static_cast<std::size_t>(q8_group_scale_bytes(t, rows));
 }
 
+int rows_fitting(const TensorInfo& t, std::uint64_t bytes) {
+  int rows = static_cast<int>(std::clamp<std::uint64_t>(bytes / std::max<std::uint64_t>(row_bytes(t, 1), 1),
+                                                        1, static_cast<std::uint64_t>(t.rows)));
+  while (rows > 1 && rows_buffer_bytes(t, rows) > bytes) --rows;
+  return rows;
+}
+
 namespace {
 
 void check_rows(const TensorInfo& t, int first, int count, std::size_t buffer_bytes) {

@@ -18,6 +18,9 @@ std::uint64_t row_bytes(const TensorInfo& t, int rows);
 // starting on the next kArenaAlignment boundary.
 std::size_t rows_buffer_bytes(const TensorInfo& t, int rows);
 
+// The most rows of t whose buffer fits in `bytes` (at least one).
+int rows_fitting(const TensorInfo& t, std::uint64_t bytes);
+
 // Reads rows [first, first + count) of t (stored in `order`) into buffer (aligned to
 // kArenaAlignment, at least rows_buffer_bytes(t, count) long) and returns them as a Matrix of
 // count rows whose arrays live in buffer. A norm is one row (m.f32).

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <type_traits>
 
 #include "shoehorn/io/error.hpp"
@@ -204,8 +207,13 @@ void Transformer::matmul(std::initializer_list<Product> products, std::span<cons
     const std::size_t stride = p.out.size() / static_cast<std::size_t>(positions);
     for (bool last = false; !last;) {
       const WeightPiece piece = weights_->next(p.role, p.layer);
-      jobs[gathered++] = {p.out.data() + piece.first_row, stride, piece.matrix};
       last = piece.last;
+      if (piece.on_demand) {
+        read_and_multiply({p.out.data() + piece.first_row, stride, piece.matrix}, piece.rows_per_read, in);
+        weights_->done();
+        continue;
+      }
+      jobs[gathered++] = {p.out.data() + piece.first_row, stride, piece.matrix};
       if (piece.streamed || gathered == kMaxJobs) {
         run_jobs(std::span(jobs).first(gathered), in, piece.streamed ? kParallelStreamedWork : kParallelWork);
         gathered = 0;
@@ -214,6 +222,44 @@ void Transformer::matmul(std::initializer_list<Product> products, std::span<cons
     }
   }
   run_jobs(std::span(jobs).first(gathered), in, kParallelWork);
+}
+
+// A matrix read on demand: its rows cut into tasks of at most rows_per_read (as many tasks for
+// each thread), each read and then multiplied by one thread while they are in its cache. A
+// failed read ends the region's work and is rethrown here, on the forward pass's thread.
+void Transformer::read_and_multiply(const PieceJob& job, int rows_per_read, const MatvecInput& in) {
+  const int threads = pool_ == nullptr ? 1 : pool_->size();
+  const int rows = job.w.rows;
+  int per_task = rows_per_read >= kRowTile ? rows_per_read / kRowTile * kRowTile : rows_per_read;
+  int tasks = (rows + per_task - 1) / per_task;
+  tasks = (tasks + threads - 1) / threads * threads;
+  if (per_task >= kRowTile) {
+    const int tiles = ((rows + tasks - 1) / tasks + kRowTile - 1) / kRowTile;
+    per_task = std::min(per_task, tiles * kRowTile);
+  }
+  tasks = (rows + per_task - 1) / per_task;
+  std::atomic<bool> failed = false;
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  auto task = [&](int i) {
+    if (failed.load(std::memory_order_relaxed)) return;
+    const int first = i * per_task, count = std::min(rows, first + per_task) - first;
+    try {
+      const ReadRows read = weights_->read_rows(first, count);
+      kernels::matvec_rows(job.out + first, job.stride, read.matrix, in, 0, count);
+      weights_->release(read);
+    } catch (...) {
+      const std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+      failed = true;
+    }
+  };
+  if (pool_ == nullptr) {
+    for (int i = 0; i < tasks; ++i) task(i);
+  } else {
+    pool_->run(tasks, task);
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 // Every job of one input in one parallel region: each piece's rows are cut into a few tasks

@@ -103,6 +103,7 @@ class Transformer {
               const InputScratch& scratch, int positions);
   void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in,
                 std::int64_t parallel_work);
+  void read_and_multiply(const PieceJob& job, int rows_per_read, const kernels::MatvecInput& in);
   void rotate(int batch);
   std::size_t cache_offset(int layer, int kv_head, int pos) const;
   std::size_t scale_offset(int layer, int kv_head, int pos) const;

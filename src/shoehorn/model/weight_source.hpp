@@ -1,11 +1,12 @@
-// Where the forward pass gets its matrices: views into the model's arena (resident), or pieces
-// of rows read from the file into a few reusable buffers while the previous piece computes
-// (streamed). The forward pass asks for each matrix when it needs it, so its math does not
-// know which.
+// Where the forward pass gets its matrices: views into the model's arena (resident), pieces of
+// rows read from slow media into a few reusable buffers while the previous piece computes, or
+// matrices whose rows the multiplying threads read from the file themselves (streamed). The
+// forward pass asks for each matrix when it needs it, so its math does not know which.
 #pragma once
 
 #include <array>
 
+#include "shoehorn/io/error.hpp"
 #include "shoehorn/model/model.hpp"
 
 namespace shoehorn {
@@ -23,6 +24,17 @@ struct WeightPiece {
   // In a stream buffer: valid until done(), which must come before the next next(). Other
   // pieces stay valid as long as the source.
   bool streamed = false;
+  // Read on demand: matrix describes the whole matrix but holds no data. The threads that
+  // multiply it read their rows first (read_rows), at most rows_per_read at a time, so each
+  // multiplies rows its own core has just copied, still in its cache.
+  bool on_demand = false;
+  int rows_per_read = 0;
+};
+
+// Rows of an on-demand piece in one of the source's read buffers, until release().
+struct ReadRows {
+  Matrix matrix;
+  int buffer = -1;
 };
 
 // One row of the token embedding table (row `row` of `table`).
@@ -41,6 +53,13 @@ class WeightSource {
   virtual void done() = 0;
   // The token's embedding row, valid until the next call.
   virtual EmbeddingRow embedding(int token) = 0;
+  // For the on-demand piece from next(): rows [first, first + count) of it (count at most its
+  // rows_per_read) in a free read buffer, waiting for one if every buffer is taken. Threads
+  // may call it at once. Throws Error (and holds no buffer) when the read fails.
+  virtual ReadRows read_rows(int /*first*/, int /*count*/) {
+    throw Error("internal error: rows read from a source that reads none on demand");
+  }
+  virtual void release(const ReadRows& /*rows*/) {}
 };
 
 // Every matrix whole, from a loaded model.
