@@ -75,8 +75,8 @@ std::size_t scales_at(const TensorInfo& t, int piece_rows) {
   return align_up(static_cast<std::size_t>(piece_rows) * t.cols, kArenaAlignment);
 }
 
-}  // namespace
-
+// Reads rows [first, first + count) of the piece [piece_first, piece_first + piece_rows) where a
+// read of the whole piece puts them; rows_matrix then describes the piece.
 void read_rows_part(const TensorInfo& t, int piece_first, int piece_rows, int first, int count,
                     const ByteSource& source, ByteOrder order, std::span<std::byte> buffer) {
   check_rows(t, piece_first, piece_rows, buffer.size());
@@ -132,6 +132,8 @@ Matrix rows_matrix(const TensorInfo& t, int piece_rows, std::span<std::byte> buf
   }
   return m;
 }
+
+}  // namespace
 
 Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
                  ByteOrder order, std::span<std::byte> buffer) {

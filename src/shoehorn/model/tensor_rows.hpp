@@ -27,13 +27,6 @@ int rows_fitting(const TensorInfo& t, std::uint64_t bytes);
 Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
                  ByteOrder order, std::span<std::byte> buffer);
 
-// read_rows in parts (which threads may read side by side): rows [first, first + count) of the
-// piece [piece_first, piece_first + piece_rows) go where read_rows of the whole piece puts them;
-// rows_matrix then returns the piece, once every part is in.
-void read_rows_part(const TensorInfo& t, int piece_first, int piece_rows, int first, int count,
-                    const ByteSource& source, ByteOrder order, std::span<std::byte> buffer);
-Matrix rows_matrix(const TensorInfo& t, int piece_rows, std::span<std::byte> buffer);
-
 // Whether interleave takes m: Q8_0 or Q4_0 with a whole number of eight-row groups.
 bool interleavable(const Matrix& m);
 
