@@ -155,9 +155,11 @@ void report_stream(std::ostream& err, const PlannedModel& model, double achieved
   const MemoryPlan& plan = model.plan();
   const ModelFile& file = model.model().file;
   char line[320];
-  std::snprintf(line, sizeof line, "streamed: %.2f MiB in %d reads per token, %.1f MiB read in all\n",
-                static_cast<double>(plan.bytes_per_token(file)) / (1 << 20), plan.reads_per_token(),
-                static_cast<double>(model.bytes_read()) / (1 << 20));
+  std::snprintf(line, sizeof line,
+                "streamed: %.2f MiB per token, %.1f MiB read in all (%llu reads of matrix rows)\n",
+                static_cast<double>(plan.bytes_per_token(file)) / (1 << 20),
+                static_cast<double>(model.bytes_read()) / (1 << 20),
+                static_cast<unsigned long long>(model.reads()));
   err << line;
   const MediaSpeed& media = model.media();
   if (media.read_bytes_per_s > 0) {

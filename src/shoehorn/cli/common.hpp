@@ -58,8 +58,8 @@ struct MemoryFlags {
   PlannedModelOptions options(int positions, int threads = 1) const;
 };
 
-// One stderr line for a streamed run: bytes and reads per token, and with --read-speed the I/O
-// bound beside the achieved decode speed.
+// One stderr line for a streamed run: bytes per token, bytes read and reads of matrix rows in
+// all, and with --read-speed the I/O bound beside the achieved decode speed.
 void report_stream(std::ostream& err, const PlannedModel& model, double achieved_tok_s);
 
 // --target NAME, one of the target profiles (memory_plan.hpp).

@@ -71,7 +71,8 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
   row(out, line, plan.stream_buffer_bytes);
   row(out, "total", plan.total_bytes());
   row(out, "bytes read per token", plan.bytes_per_token(file));
-  std::snprintf(line, sizeof line, "reads per token: %d\n", plan.reads_per_token());
+  std::snprintf(line, sizeof line, "reads per token from a drive (a piece a read): %d\n",
+                plan.reads_per_token());
   out << line;
   if (plan.streams() && media.read_bytes_per_s > 0) {
     std::snprintf(line, sizeof line,

@@ -39,6 +39,7 @@ class PlannedModel {
   // The stream (only when plan().streams()).
   StreamedWeights& stream() { return *stream_; }
   std::uint64_t bytes_read() const { return stream_ ? stream_->bytes_read() : 0; }
+  std::uint64_t reads() const { return stream_ ? stream_->reads() : 0; }
   const MediaSpeed& media() const { return media_; }
 
  private:

@@ -62,7 +62,7 @@ class StreamedWeights final : public WeightSource {
 
   bool on_demand() const { return on_demand_; }
   std::size_t buffer_bytes() const { return arena_.capacity(); }
-  // Bytes read from the file so far (pieces and embedding rows), and how many reads of rows.
+  // Bytes read from the file so far (matrices and embedding rows), and reads of matrix rows.
   std::uint64_t bytes_read() const { return bytes_read_; }
   std::uint64_t reads() const { return reads_; }
 
