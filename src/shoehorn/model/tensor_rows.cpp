@@ -59,86 +59,46 @@ int rows_fitting(const TensorInfo& t, std::uint64_t bytes) {
   return rows;
 }
 
-namespace {
-
-void check_rows(const TensorInfo& t, int first, int count, std::size_t buffer_bytes) {
-  if (first < 0 || count < 0 || first + count > t.rows || buffer_bytes < rows_buffer_bytes(t, count)) {
+Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
+                 ByteOrder order, std::span<std::byte> buffer) {
+  if (first < 0 || count < 0 || first + count > t.rows ||
+      buffer.size() < rows_buffer_bytes(t, count)) {
     throw Error("internal error: rows " + std::to_string(first) + "+" + std::to_string(count) +
                 " of " + t.name + " do not fit its " + std::to_string(t.rows) +
                 " rows or the buffer");
   }
-}
-
-// Where a piece's arrays start in its buffer: the values first, a llama2.c Q8 tensor's scales
-// after them on the next kArenaAlignment boundary.
-std::size_t scales_at(const TensorInfo& t, int piece_rows) {
-  return align_up(static_cast<std::size_t>(piece_rows) * t.cols, kArenaAlignment);
-}
-
-// Reads rows [first, first + count) of the piece [piece_first, piece_first + piece_rows) where a
-// read of the whole piece puts them; rows_matrix then describes the piece.
-void read_rows_part(const TensorInfo& t, int piece_first, int piece_rows, int first, int count,
-                    const ByteSource& source, ByteOrder order, std::span<std::byte> buffer) {
-  check_rows(t, piece_first, piece_rows, buffer.size());
-  if (first < piece_first || count < 0 || first + count > piece_first + piece_rows) {
-    throw Error("internal error: rows " + std::to_string(first) + "+" + std::to_string(count) +
-                " of " + t.name + " are not in the piece being read");
-  }
-  const std::size_t values = static_cast<std::size_t>(count) * t.cols;
-  const std::uint64_t offset = t.offset + row_bytes(t, first);
-  std::byte* at = buffer.data() + row_bytes(t, first - piece_first);
-  switch (t.type) {
-    case WeightType::f32: read_array<float>(source, offset, values, order, at); break;
-    case WeightType::q8_group: {
-      const int skipped = first - piece_first;
-      const std::uint64_t first_value = static_cast<std::uint64_t>(first) * t.cols;
-      read_array<std::int8_t>(source, t.offset + first_value, values, order,
-                              buffer.data() + static_cast<std::size_t>(skipped) * t.cols);
-      const std::uint64_t scales = t.offset + t.count() + q8_group_scale_bytes(t, first);
-      read_array<float>(source, scales, values / t.group_size, order,
-                        buffer.data() + scales_at(t, piece_rows) + q8_group_scale_bytes(t, skipped));
-      break;
-    }
-    case WeightType::f16: read_array<std::uint16_t>(source, offset, values, order, at); break;
-    case WeightType::q8_0: read_array<BlockQ8_0>(source, offset, values / kBlockValues, order, at); break;
-    case WeightType::q4_0: read_array<BlockQ4_0>(source, offset, values / kBlockValues, order, at); break;
-    case WeightType::q8_0x8:
-    case WeightType::q4_0x8:
-      throw Error("internal error: interleaved rows in a tensor table");
-  }
-}
-
-Matrix rows_matrix(const TensorInfo& t, int piece_rows, std::span<std::byte> buffer) {
-  check_rows(t, 0, piece_rows, buffer.size());
   Matrix m;
   m.type = t.type;
-  m.rows = piece_rows;
+  m.rows = count;
   m.cols = t.cols;
   m.group_size = t.group_size;
-  // The arrays read_rows_part began there (start_array), reached through their bytes.
+  const std::size_t values = static_cast<std::size_t>(count) * t.cols;
+  const std::uint64_t offset = t.offset + row_bytes(t, first);
   std::byte* at = buffer.data();
   switch (t.type) {
-    case WeightType::f32: m.f32 = std::launder(reinterpret_cast<const float*>(at)); break;
-    case WeightType::q8_group:
-      m.q = std::launder(reinterpret_cast<const std::int8_t*>(at));
-      m.scales = std::launder(reinterpret_cast<const float*>(at + scales_at(t, piece_rows)));
+    case WeightType::f32: m.f32 = read_array<float>(source, offset, values, order, at).data(); break;
+    case WeightType::q8_group: {
+      const std::uint64_t first_value = static_cast<std::uint64_t>(first) * t.cols;
+      m.q = read_array<std::int8_t>(source, t.offset + first_value, values, order, at).data();
+      const std::uint64_t scales_at = t.offset + t.count() + q8_group_scale_bytes(t, first);
+      m.scales = read_array<float>(source, scales_at, values / t.group_size, order,
+                                   at + align_up(values, kArenaAlignment)).data();
       break;
-    case WeightType::f16: m.f16 = std::launder(reinterpret_cast<const std::uint16_t*>(at)); break;
-    case WeightType::q8_0: m.q8_0 = std::launder(reinterpret_cast<const BlockQ8_0*>(at)); break;
-    case WeightType::q4_0: m.q4_0 = std::launder(reinterpret_cast<const BlockQ4_0*>(at)); break;
+    }
+    case WeightType::f16:
+      m.f16 = read_array<std::uint16_t>(source, offset, values, order, at).data();
+      break;
+    case WeightType::q8_0:
+      m.q8_0 = read_array<BlockQ8_0>(source, offset, values / kBlockValues, order, at).data();
+      break;
+    case WeightType::q4_0:
+      m.q4_0 = read_array<BlockQ4_0>(source, offset, values / kBlockValues, order, at).data();
+      break;
     case WeightType::q8_0x8:
     case WeightType::q4_0x8:
       throw Error("internal error: interleaved rows in a tensor table");
   }
   return m;
-}
-
-}  // namespace
-
-Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
-                 ByteOrder order, std::span<std::byte> buffer) {
-  read_rows_part(t, first, count, first, count, source, order, buffer);
-  return rows_matrix(t, count, buffer);
 }
 
 bool interleavable(const Matrix& m) {
