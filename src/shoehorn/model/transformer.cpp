@@ -64,6 +64,12 @@ constexpr std::int64_t kParallelStreamedWork = 1 << 23;
 // Rows per task are a multiple of the SIMD kernels' tiles (four rows; eight interleaved).
 constexpr int kRowTile = kInterleavedRows;
 
+// Rows per task when `rows` are cut into `tasks` of whole tiles.
+int tile_rows_per_task(int rows, int tasks) {
+  const int tiles = (rows + kRowTile - 1) / kRowTile;
+  return (tiles + tasks - 1) / tasks * kRowTile;
+}
+
 // The most products that read one input (q, k and v), and so the most pieces in one region.
 constexpr std::size_t kMaxJobs = 3;
 
@@ -233,10 +239,7 @@ void Transformer::read_and_multiply(const PieceJob& job, int rows_per_read, cons
   int per_task = rows_per_read >= kRowTile ? rows_per_read / kRowTile * kRowTile : rows_per_read;
   int tasks = (rows + per_task - 1) / per_task;
   tasks = (tasks + threads - 1) / threads * threads;
-  if (per_task >= kRowTile) {
-    const int tiles = ((rows + tasks - 1) / tasks + kRowTile - 1) / kRowTile;
-    per_task = std::min(per_task, tiles * kRowTile);
-  }
+  if (per_task >= kRowTile) per_task = std::min(per_task, tile_rows_per_task(rows, tasks));
   tasks = (rows + per_task - 1) / per_task;
   std::atomic<bool> failed = false;
   std::mutex error_mutex;
@@ -278,8 +281,7 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const int rows = jobs[i].w.rows;
     const int tasks = std::max(1, std::min(rows / kRowTile, 4 * pool_->size()));
-    const int tiles = (rows + kRowTile - 1) / kRowTile;
-    rows_per_task[i] = (tiles + tasks - 1) / tasks * kRowTile;
+    rows_per_task[i] = tile_rows_per_task(rows, tasks);
     first_task[i + 1] = first_task[i] + (rows + rows_per_task[i] - 1) / rows_per_task[i];
   }
   auto rows = [&](int task) {
