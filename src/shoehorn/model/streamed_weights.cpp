@@ -131,8 +131,9 @@ const StreamStep& StreamedWeights::expect_step(TensorRole role, int layer) const
 }
 
 WeightPiece StreamedWeights::next(TensorRole role, int layer) {
-  const Matrix resident = tensor_of(model_.weights, role, layer);
-  if (has_data(resident)) return {resident, 0, true};
+  // A streamed tensor's matrix in the model describes it (load_planned) and holds no data.
+  const Matrix matrix = tensor_of(model_.weights, role, layer);
+  if (has_data(matrix)) return {matrix, 0, true};
   if (on_demand_) {
     const StreamStep& s = expect_step(role, layer);
     const TensorInfo& t = model_.file.tensors[s.tensor];
@@ -140,12 +141,7 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
     step_ = (step_ + 1) % plan_.steps.size();
     reading_ = s.tensor;
     holding_ = true;
-    Matrix whole;
-    whole.type = t.type;
-    whole.rows = t.rows;
-    whole.cols = t.cols;
-    whole.group_size = t.group_size;
-    WeightPiece piece{whole, 0, true, true};
+    WeightPiece piece{matrix, 0, true, true};
     piece.on_demand = true;
     piece.rows_per_read = rows_fitting(t, std::min<std::uint64_t>(read_buffers_.front().size(), options_.read_bytes));
     return piece;
