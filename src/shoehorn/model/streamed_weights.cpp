@@ -11,10 +11,6 @@ namespace shoehorn {
 
 namespace {
 
-// Polls before a wait sleeps: about as long as a piece takes to multiply, which is what the
-// other thread is usually doing; a futex sleep and wake cost more than that in a VM.
-constexpr int kSpins = 1 << 11;
-
 // The largest buffer one row of a streamed tensor needs.
 std::size_t largest_row(const ModelFile& file, const MemoryPlan& plan) {
   std::size_t bytes = 0;
@@ -69,17 +65,6 @@ StreamedWeights::~StreamedWeights() {
   if (thread_.joinable()) thread_.join();
 }
 
-// Waits until ready() (which reads only atomics) holds: polling first, then asleep on `changed`.
-template <class Ready>
-void StreamedWeights::await(std::condition_variable& changed, Ready ready) {
-  for (int i = 0; i < kSpins; ++i) {
-    if (ready()) return;
-    cpu_relax();
-  }
-  std::unique_lock lock(mutex_);
-  changed.wait(lock, ready);
-}
-
 // Reads a slot's piece, then checks that the file is still the one that was planned (a
 // truncated or rewritten file is an error, not other weights).
 void StreamedWeights::read_slot(Slot& slot) {
@@ -100,7 +85,7 @@ void StreamedWeights::read_slot(Slot& slot) {
     const std::lock_guard lock(mutex_);
     slot.matrix = matrix;
     slot.error = error;
-    slot.state = SlotState::full;
+    slot.full = true;
   }
   filled_.notify_all();
 }
@@ -112,8 +97,11 @@ void StreamedWeights::prefetch() {
   std::size_t step = 0;
   for (std::size_t n = 0;; ++n) {
     Slot& slot = slots_[n % slots_.size()];
-    await(emptied_, [&] { return stopping_ || slot.state == SlotState::empty; });
-    if (stopping_) return;
+    {
+      std::unique_lock lock(mutex_);
+      emptied_.wait(lock, [&] { return stopping_ || !slot.full; });
+      if (stopping_) return;
+    }
     slot.step = step;
     read_slot(slot);
     if (slot.error) return;
@@ -147,8 +135,8 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
     return piece;
   }
   Slot& slot = slots_[consumed_ % slots_.size()];
-  await(filled_, [&] { return slot.state == SlotState::full; });
-  const std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  filled_.wait(lock, [&] { return slot.full; });
   if (slot.error) std::rethrow_exception(slot.error);
   const StreamStep& s = expect_step(role, layer);
   step_ = (step_ + 1) % plan_.steps.size();
@@ -208,7 +196,7 @@ void StreamedWeights::done() {
   }
   {
     const std::lock_guard lock(mutex_);
-    slots_[consumed_ % slots_.size()].state = SlotState::empty;
+    slots_[consumed_ % slots_.size()].full = false;
   }
   ++consumed_;
   emptied_.notify_all();

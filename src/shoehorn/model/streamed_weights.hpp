@@ -67,20 +67,17 @@ class StreamedWeights final : public WeightSource {
   std::uint64_t reads() const { return reads_; }
 
  private:
-  // Prefetching: a slot is empty until the prefetch thread has read its piece (or failed to).
-  enum class SlotState { empty, full };
+  // Prefetching: a slot is full once the prefetch thread has read its piece (or failed to);
+  // its fields change under the mutex.
   struct Slot {
     std::span<std::byte> buffer;
     Matrix matrix;
     std::size_t step = 0;
-    // Written under the mutex (so condition waits miss no change), read by polls without it.
-    std::atomic<SlotState> state = SlotState::empty;
+    bool full = false;
     std::exception_ptr error;
   };
   void prefetch();
   void read_slot(Slot& slot);
-  template <class Ready>
-  void await(std::condition_variable& changed, Ready ready);
   // The plan's steps of the matrix the forward pass asks for next; throws if it is another.
   const StreamStep& expect_step(TensorRole role, int layer) const;
   std::span<std::byte> claim_buffer(int& index);
@@ -105,7 +102,7 @@ class StreamedWeights final : public WeightSource {
   std::size_t consumed_ = 0;  // streamed pieces the forward pass is done with
   mutable std::mutex mutex_;
   std::condition_variable filled_, emptied_;
-  std::atomic<bool> stopping_ = false;
+  bool stopping_ = false;
   std::thread thread_;
 
   std::atomic<std::uint64_t> bytes_read_ = 0, reads_ = 0;
