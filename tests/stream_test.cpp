@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <optional>
 #include <cstring>
 #include <filesystem>
@@ -429,7 +428,7 @@ class FailingSource final : public ByteSource {
  private:
   const ByteSource& inner_;
   int good_;
-  mutable std::atomic<int> reads_ = 0;  // two threads read the parts of a piece
+  mutable std::atomic<int> reads_ = 0;  // the threads of a pool read at once
 };
 
 // A read error surfaces on the forward pass's thread, from a worker's read too, whether rows are
