@@ -180,12 +180,12 @@ TEST(Cli, BakeWritesEveryFloatExactly) {
   ASSERT_EQ(embedding.size(), 512u * 64u);
   for (std::size_t i = 0; i < embedding.size(); ++i) {
     ASSERT_EQ(std::bit_cast<std::uint32_t>(embedding[i]),
-              std::bit_cast<std::uint32_t>(m.weights.token_embedding.f32[i])) << i;
+              std::bit_cast<std::uint32_t>(m.weights.token_embedding.blocks<float>()[i])) << i;
   }
   const std::vector<float> w2 = baked_floats(header, "float w2[5][64][172]");
   ASSERT_EQ(w2.size(), 5u * 64u * 172u);
   EXPECT_EQ(std::bit_cast<std::uint32_t>(w2.back()),
-            std::bit_cast<std::uint32_t>(m.weights.layers[4].w2.f32[64 * 172 - 1]));
+            std::bit_cast<std::uint32_t>(m.weights.layers[4].w2.blocks<float>()[64 * 172 - 1]));
 }
 
 TEST(Cli, BakeQ8HoldsTheGroupsConvertWrites) {
@@ -199,7 +199,7 @@ TEST(Cli, BakeQ8HoldsTheGroupsConvertWrites) {
   EXPECT_NE(header.find("shoehorn::ctime::Q8Matrix<172, 64, 4> w1[5] = {"), std::string::npos);
   const Model q8 = reloaded_as(load_model(model()), {Llama2cVersion::v2, ByteOrder::little, 64});
   std::string first_row = "Q8Matrix<512, 64, 4> token_embedding = {{\n{";
-  for (int i = 0; i < 64; ++i) first_row += (i ? ", " : "") + std::to_string(q8.weights.token_embedding.q[i]);
+  for (int i = 0; i < 64; ++i) first_row += (i ? ", " : "") + std::to_string(q8.weights.token_embedding.blocks<std::int8_t>()[i]);
   EXPECT_NE(header.find(first_row + "},"), std::string::npos);
 }
 

@@ -36,7 +36,7 @@ std::string gguf_error(std::span<const std::byte> bytes) {
 }
 
 // A small llama model with a 16-token vocabulary.
-std::vector<std::byte> small_gguf(QuantType quant, ByteOrder order, bool shared) {
+std::vector<std::byte> small_gguf(WeightType quant, ByteOrder order, bool shared) {
   static const Vocab vocab = read_tokenizer_bin(FileSource(shared_path("models/tok512.bin")));
   const Model model = random_model(Config{32, 64, 1, 2, 1, 16, 8}, shared, 3);
   VectorSink sink;
@@ -45,9 +45,9 @@ std::vector<std::byte> small_gguf(QuantType quant, ByteOrder order, bool shared)
 }
 
 TEST(GgufCorrupt, TruncatedAtEveryOffset) {
-  for (const QuantType quant : {QuantType::f32, QuantType::q4_0}) {
+  for (const WeightType quant : {WeightType::f32, WeightType::q4_0}) {
     for (const ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
-      const std::vector<std::byte> bytes = small_gguf(quant, order, quant == QuantType::f32);
+      const std::vector<std::byte> bytes = small_gguf(quant, order, quant == WeightType::f32);
       ASSERT_EQ(gguf_error(bytes), "");
       const std::uint64_t data = read_gguf(MemorySource("x", bytes)).data_offset;
       for (std::size_t length = 0; length < bytes.size(); length += length < data ? 1 : 61) {
@@ -191,7 +191,7 @@ TEST(GgufCorrupt, MetadataThatLies) {
 // where the tensor is unchanged and zero where it is new or resized.
 using Edit = std::function<void(std::vector<GgufKeyValue>&, std::vector<GgufWriter::Tensor>&)>;
 std::vector<std::byte> edited(const Edit& edit) {
-  const std::vector<std::byte> original = small_gguf(QuantType::q8_0, ByteOrder::little, true);
+  const std::vector<std::byte> original = small_gguf(WeightType::q8_0, ByteOrder::little, true);
   const GgufFile file = read_gguf(MemorySource("x", original));
   std::vector<GgufKeyValue> metadata = file.metadata;
   std::vector<GgufWriter::Tensor> tensors;
@@ -278,7 +278,7 @@ TEST(GgufCorrupt, LlamaModelsThatDoNotAddUp) {
       {tensor("blk.0.ffn_up.weight", [](auto& t) { t.name = "rope_freqs.weight"; }), "not a tensor of a llama model"},
       {tensor("blk.0.attn_k.weight", [](auto& t) { t.dims = {32, 32}; }), "shape [32, 32] but the config needs [32, 16]"},
       {tensor("blk.0.attn_k.weight", [](auto& t) { t.dims = {32, 16, 2}; }), "shape [32, 16, 2]"},
-      {tensor("blk.0.ffn_down.weight", [](auto& t) { t.type = 30; }), "type BF16 is not supported here"},
+      {tensor("blk.0.ffn_down.weight", [](auto& t) { t.type = 24; }), "type I8 is not supported here"},
       {tensor("output_norm.weight", [](auto& t) { t.type = 1; }), "F32 norms"},
       {[](auto&, auto& t) { t.pop_back(); }, "tensor table at offset"},
       {set("tokenizer.ggml.model", value(std::string("gpt2"))), "tokenizer 'gpt2' is not supported"},
@@ -296,7 +296,7 @@ TEST(GgufCorrupt, LlamaModelsThatDoNotAddUp) {
 }
 
 TEST(GgufCorrupt, RandomDamage) {
-  const std::vector<std::byte> good = small_gguf(QuantType::q8_0, ByteOrder::big, false);
+  const std::vector<std::byte> good = small_gguf(WeightType::q8_0, ByteOrder::big, false);
   const std::uint64_t data = read_gguf(MemorySource("x", good)).data_offset;
   Xorshift64Star rng(77);
   int loaded = 0;
@@ -319,7 +319,7 @@ TEST(GgufCorrupt, RandomDamage) {
 
 TEST(GgufCorrupt, CliExitsWithOneLine) {
   const std::string path = scratch_path("bad-model.gguf");
-  std::vector<std::byte> bytes = small_gguf(QuantType::q8_0, ByteOrder::little, true);
+  std::vector<std::byte> bytes = small_gguf(WeightType::q8_0, ByteOrder::little, true);
   bytes.pop_back();  // not resize(size() - 1): GCC 12 at -O1 warns of a huge memset
   write_bytes(path, bytes);
   for (const std::vector<std::string>& args :

@@ -157,10 +157,10 @@ std::vector<GgufKeyValue> every_type() {
 std::vector<std::byte> small_file(ByteOrder order, const std::vector<GgufKeyValue>& metadata) {
   VectorSink sink;
   GgufWriter writer(sink, order, metadata,
-                    {{"t", {2}, static_cast<std::uint32_t>(QuantType::f32)},
-                     {"q", {32, 2}, static_cast<std::uint32_t>(QuantType::q8_0)}});
-  writer.write_tensor(encode_values(QuantType::f32, std::vector<float>{1.0f, 2.0f}, order));
-  writer.write_tensor(encode_values(QuantType::q8_0, std::vector<float>(64, 0.5f), order));
+                    {{"t", {2}, static_cast<std::uint32_t>(traits(WeightType::f32).ggml_id)},
+                     {"q", {32, 2}, static_cast<std::uint32_t>(traits(WeightType::q8_0).ggml_id)}});
+  writer.write_tensor(encode_values(WeightType::f32, std::vector<float>{1.0f, 2.0f}, order));
+  writer.write_tensor(encode_values(WeightType::q8_0, std::vector<float>(64, 0.5f), order));
   writer.finish();
   return std::move(sink.bytes());
 }
@@ -189,8 +189,8 @@ TEST(Gguf, EveryValueTypeRoundTripsInBothByteOrders) {
 TEST(Gguf, ExactBytesOfASmallFile) {
   VectorSink sink;
   GgufWriter writer(sink, ByteOrder::little, {make_entry("a", std::uint32_t{7})},
-                    {{"t", {2}, static_cast<std::uint32_t>(QuantType::f32)}});
-  writer.write_tensor(encode_values(QuantType::f32, std::vector<float>{1.0f, 2.0f}, ByteOrder::little));
+                    {{"t", {2}, static_cast<std::uint32_t>(traits(WeightType::f32).ggml_id)}});
+  writer.write_tensor(encode_values(WeightType::f32, std::vector<float>{1.0f, 2.0f}, ByteOrder::little));
   writer.finish();
   const std::vector<std::byte> le = sink.bytes();
   // magic, version 3, 1 tensor, 1 key; "a": u32 7; "t": 1 dim of 2, F32, offset 0; then padding
@@ -212,8 +212,8 @@ TEST(Gguf, ExactBytesOfASmallFile) {
   // Big-endian: every number reversed, the magic and the strings as they were.
   VectorSink be_sink;
   GgufWriter be(be_sink, ByteOrder::big, {make_entry("a", std::uint32_t{7})},
-                {{"t", {2}, static_cast<std::uint32_t>(QuantType::f32)}});
-  be.write_tensor(encode_values(QuantType::f32, std::vector<float>{1.0f, 2.0f}, ByteOrder::big));
+                {{"t", {2}, static_cast<std::uint32_t>(traits(WeightType::f32).ggml_id)}});
+  be.write_tensor(encode_values(WeightType::f32, std::vector<float>{1.0f, 2.0f}, ByteOrder::big));
   std::vector<std::uint8_t> swapped = expected;
   for (const auto& [at, size] : {std::pair{4, 4}, {8, 8}, {16, 8}, {24, 8}, {33, 4}, {37, 4},
                                 {41, 8}, {50, 4}, {54, 8}, {62, 4}, {66, 8}, {96, 4}, {100, 4}}) {
@@ -226,11 +226,11 @@ TEST(Gguf, ExactBytesOfASmallFile) {
 
 TEST(Gguf, AlignmentComesFromTheMetadata) {
   const Model& model = stories260k();
-  const Model reference = load_bytes(gguf_of(model, nullptr, {QuantType::q8_0}));
+  const Model reference = load_bytes(gguf_of(model, nullptr, {WeightType::q8_0}));
   for (const std::uint32_t alignment : {1u, 64u, 2048u}) {
     GgufWriteOptions options;
     options.alignment = alignment;
-    options.quant = QuantType::q8_0;
+    options.quant = WeightType::q8_0;
     const std::vector<std::byte> bytes = gguf_of(model, nullptr, options);
     const GgufFile file = read_gguf_bytes(bytes);
     EXPECT_EQ(file.alignment, alignment);
@@ -266,33 +266,33 @@ TEST(Gguf, VocabularyOnlyFileInBothByteOrders) {
 TEST(GgufModel, EveryBlockFormatAndByteOrderGivesLlamaCppsText) {
   const std::string llama2c = read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt"));
   const std::string q4_0 = read_text(data_path("gguf/llamacpp-q4_0-greedy-lily.txt"));
-  for (const QuantType quant : {QuantType::f32, QuantType::f16, QuantType::q8_0, QuantType::q4_0}) {
+  for (const WeightType quant : {WeightType::f32, WeightType::f16, WeightType::q8_0, WeightType::q4_0}) {
     for (const ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
       const std::string path = scratch_path(std::string("stories260K-") + to_string(quant) +
                                             (order == ByteOrder::big ? "-be" : "") + ".gguf");
       write_bytes(path, gguf_of(stories260k(), &tok512(), {quant, order}));
-      EXPECT_EQ(greedy_lily(path), quant == QuantType::q4_0 ? q4_0 : llama2c)
+      EXPECT_EQ(greedy_lily(path), quant == WeightType::q4_0 ? q4_0 : llama2c)
           << to_string(quant) << " " << to_string(order);
     }
   }
 }
 
 TEST(GgufModel, TensorTypesFollowLlamaCpp) {
-  auto types = [](QuantType quant) {
+  auto types = [](WeightType quant) {
     std::map<std::string, std::string> out;
     for (const GgufTensorInfo& t : read_gguf_bytes(gguf_of(stories260k(), nullptr, {quant})).tensors) {
       out[t.name] = ggml_type_name(t.type);
     }
     return out;
   };
-  const auto q8 = types(QuantType::q8_0);
+  const auto q8 = types(WeightType::q8_0);
   EXPECT_EQ(q8.size(), 47u);  // tied: no output.weight
   EXPECT_EQ(q8.count("output.weight"), 0u);
   EXPECT_EQ(q8.at("token_embd.weight"), "Q8_0");
   EXPECT_EQ(q8.at("blk.0.attn_q.weight"), "Q8_0");
   EXPECT_EQ(q8.at("blk.0.ffn_down.weight"), "F16");  // rows of 172: not whole blocks
   EXPECT_EQ(q8.at("blk.0.attn_norm.weight"), "F32");
-  const auto q4 = types(QuantType::q4_0);
+  const auto q4 = types(WeightType::q4_0);
   EXPECT_EQ(q4.at("token_embd.weight"), "Q8_0");  // also the classifier
   EXPECT_EQ(q4.at("blk.4.ffn_up.weight"), "Q4_0");
 }
@@ -300,29 +300,29 @@ TEST(GgufModel, TensorTypesFollowLlamaCpp) {
 TEST(GgufModel, WeightsRoundTrip) {
   const Model& model = stories260k();
   for (const ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
-    const std::vector<std::byte> f32 = gguf_of(model, &tok512(), {QuantType::f32, order});
+    const std::vector<std::byte> f32 = gguf_of(model, &tok512(), {WeightType::f32, order});
     const Model back = load_bytes(f32);
     EXPECT_EQ(back.file.byte_order, order);
     for (const TensorInfo& t : execution_order(model.config(), true)) {
       EXPECT_EQ(values_of(back, t.role, t.layer), values_of(model, t.role, t.layer)) << t.name;
     }
-    EXPECT_EQ(gguf_of(back, &tok512(), {QuantType::f32, order}), f32);
+    EXPECT_EQ(gguf_of(back, &tok512(), {WeightType::f32, order}), f32);
 
-    const Model half = load_bytes(gguf_of(model, nullptr, {QuantType::f16, order}));
+    const Model half = load_bytes(gguf_of(model, nullptr, {WeightType::f16, order}));
     const std::vector<float> original = values_of(model, TensorRole::w2, 1);
     const std::vector<float> rounded = values_of(half, TensorRole::w2, 1);
     for (std::size_t i = 0; i < original.size(); ++i) {
       ASSERT_EQ(rounded[i], f16_to_f32(f32_to_f16(original[i]))) << i;
     }
     // Q8_0 written again from its own values gives the same blocks.
-    const std::vector<std::byte> q8 = gguf_of(model, nullptr, {QuantType::q8_0, order});
-    EXPECT_EQ(gguf_of(load_bytes(q8), nullptr, {QuantType::q8_0, order}), q8);
+    const std::vector<std::byte> q8 = gguf_of(model, nullptr, {WeightType::q8_0, order});
+    EXPECT_EQ(gguf_of(load_bytes(q8), nullptr, {WeightType::q8_0, order}), q8);
   }
 }
 
 TEST(GgufModel, SeparateClassifierAndGroupedQueriesBothWays) {
   const Model model = random_model(Config{64, 128, 2, 8, 2, 512, 64}, false, 9);
-  const std::vector<std::byte> bytes = gguf_of(model, nullptr, {QuantType::f32, ByteOrder::big});
+  const std::vector<std::byte> bytes = gguf_of(model, nullptr, {WeightType::f32, ByteOrder::big});
   const Model back = load_bytes(bytes);
   EXPECT_FALSE(back.file.shared_classifier);
   EXPECT_EQ(back.config().n_kv_heads, 2);

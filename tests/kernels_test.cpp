@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "shoehorn/format/load.hpp"
@@ -20,6 +21,7 @@
 #include "shoehorn/model/random_model.hpp"
 #include "shoehorn/model/transformer.hpp"
 #include "shoehorn/quant/f16.hpp"
+#include "shoehorn/quant/type_functions.hpp"
 #include "shoehorn/sample/rng.hpp"
 #include "test_util.hpp"
 
@@ -77,12 +79,14 @@ struct TestMatrix {
 
   Matrix of(WeightType type) const {
     Matrix m{type, kRows, kCols, 32};
-    m.f32 = f32.data();
-    m.q = q.data();
-    m.scales = scales.data();
-    m.f16 = f16.data();
-    m.q8_0 = q8_0.data();
-    m.q4_0 = q4_0.data();
+    switch (type) {
+      case WeightType::f32: m.data = f32.data(); break;
+      case WeightType::q8_group: m.data = q.data(); m.scales = scales.data(); break;
+      case WeightType::f16: m.data = f16.data(); break;
+      case WeightType::q8_0: m.data = q8_0.data(); break;
+      case WeightType::q4_0: m.data = q4_0.data(); break;
+      default: ADD_FAILURE() << "no test matrix of " << to_string(type);
+    }
     return m;
   }
 };
@@ -113,7 +117,12 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
   std::vector<std::int8_t> xg(x.size());
   std::vector<float> xs(x.size() / 32);
   kernels::quantize_q8_groups(x, {xg, xs}, 32);
-  const kernels::MatvecInput in{x, xg, xs, xq, kPositions};
+  kernels::MatvecInput in;
+  in.f32 = x;
+  in.positions = kPositions;
+  in.q = xg;
+  in.scales = xs;
+  in.q8_0 = xq;
 
   for (const WeightType type : {WeightType::f32, WeightType::q8_group, WeightType::f16,
                                 WeightType::q8_0, WeightType::q4_0}) {
@@ -155,7 +164,10 @@ void expect_interleaved_like_plain(const Matrix& plain, const Matrix& interleave
     quantize_q8_0(x, xq);
     std::vector<std::int32_t> sums(xq.size());
     kernels::block_sums(xq, sums);
-    kernels::MatvecInput in{x, {}, {}, xq, positions};
+    kernels::MatvecInput in;
+    in.f32 = x;
+    in.positions = positions;
+    in.q8_0 = xq;
     in.q8_0_sums = sums;
     std::vector<float> expected(static_cast<std::size_t>(positions) * plain.rows);
     const KernelPath before = kernels::kernel_path();
@@ -208,9 +220,9 @@ TEST(Kernels, InterleavedRowsGiveThePlainRowsBits) {
   Matrix plain8 = m.of(WeightType::q8_0), plain4 = m.of(WeightType::q4_0);
   plain8.rows = plain4.rows = 32;
   Matrix x8{WeightType::q8_0x8, 32, TestMatrix::kCols, 0};
-  x8.q8_0x8 = q8.data();
+  x8.data = q8.data();
   Matrix x4{WeightType::q4_0x8, 32, TestMatrix::kCols, 0};
-  x4.q4_0x8 = q4.data();
+  x4.data = q4.data();
   expect_interleaved_like_plain(plain8, x8);
   expect_interleaved_like_plain(plain4, x4);
 }
@@ -425,10 +437,13 @@ TEST(Kernels, SmallerCachesAreTheSameOnEveryPathAndNearF32) {
   // Bytes: half of F32's; int8 values plus a float scale per position and kv head.
   const Config& c = model.config();
   const std::size_t values = static_cast<std::size_t>(c.n_layers) * n * c.kv_dim();
-  EXPECT_EQ(Transformer::bytes(c, n, 1).kv_cache, 2 * values * sizeof(float));
-  EXPECT_EQ(Transformer::bytes(c, n, 1, Logits::last, KvCache::f16).kv_cache, 2 * values * 2);
+  auto kv_bytes = [&](KvCache kv) {
+    return Transformer::bytes(Transformer::shape(model.file, n, 1, Logits::last, kv)).kv_cache;
+  };
+  EXPECT_EQ(kv_bytes(KvCache::f32), 2 * values * sizeof(float));
+  EXPECT_EQ(kv_bytes(KvCache::f16), 2 * values * 2);
   const std::size_t scales = static_cast<std::size_t>(c.n_layers) * n * c.n_kv_heads;
-  const std::size_t q8 = Transformer::bytes(c, n, 1, Logits::last, KvCache::q8).kv_cache;
+  const std::size_t q8 = kv_bytes(KvCache::q8);
   EXPECT_GE(q8, 2 * (values + scales * sizeof(float)));
   EXPECT_LT(q8, 2 * (values + scales * sizeof(float)) + 4 * kArenaAlignment);
 }
@@ -576,3 +591,14 @@ TEST(Kernels, EvalIsTheSameForAnyThreadsAndPath) {
 
 }  // namespace
 }  // namespace shoehorn::test
+
+namespace shoehorn {
+namespace {
+
+// A Transformer points into itself (its resident weights) and lends out its buffers: moving it
+// once left the moved-to object reading the moved-from one's memory. It cannot move now.
+static_assert(!std::is_move_constructible_v<Transformer> && !std::is_move_assignable_v<Transformer>);
+static_assert(!std::is_copy_constructible_v<Transformer> && !std::is_copy_assignable_v<Transformer>);
+
+}  // namespace
+}  // namespace shoehorn

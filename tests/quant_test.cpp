@@ -9,6 +9,7 @@
 
 #include "shoehorn/kernels/ops.hpp"
 #include "shoehorn/quant/blocks.hpp"
+#include "shoehorn/quant/type_functions.hpp"
 #include "shoehorn/quant/f16.hpp"
 
 namespace shoehorn {
@@ -64,10 +65,10 @@ std::vector<std::uint8_t> bytes_of(const std::vector<std::byte>& b) {
 
 // One block in both byte orders: the f16 scale first (1.0 here, 0x3C00), in the file's order;
 // the quants after it are bytes, the same in both.
-std::vector<std::uint8_t> block_with_unit_scale(QuantType type, const std::vector<float>& x) {
+std::vector<std::uint8_t> block_with_unit_scale(WeightType type, const std::vector<float>& x) {
   const std::vector<std::uint8_t> le = bytes_of(encode_values(type, x, ByteOrder::little));
   const std::vector<std::uint8_t> be = bytes_of(encode_values(type, x, ByteOrder::big));
-  EXPECT_EQ(le.size(), static_cast<std::size_t>(block_bytes(type)));
+  EXPECT_EQ(le.size(), static_cast<std::size_t>(traits(type).block_bytes));
   EXPECT_EQ(le[0], 0x00);
   EXPECT_EQ(le[1], 0x3C);
   EXPECT_EQ(be[0], 0x3C);
@@ -85,7 +86,7 @@ TEST(Q8_0, BlockBytesAndRounding) {
   x[1] = 2.5f;
   x[2] = -2.5f;
   x[3] = 0.49f;
-  const std::vector<std::uint8_t> le = block_with_unit_scale(QuantType::q8_0, x);
+  const std::vector<std::uint8_t> le = block_with_unit_scale(WeightType::q8_0, x);
   ASSERT_EQ(le.size(), 34u);
   EXPECT_EQ(static_cast<std::int8_t>(le[2]), 127);
   EXPECT_EQ(static_cast<std::int8_t>(le[3]), 3);
@@ -107,7 +108,7 @@ TEST(Q8_0, ScaleIsRoundedToHalfButValuesUseTheFloatScale) {
   EXPECT_EQ(b[0].qs[5], 127);
   EXPECT_EQ(b[0].qs[6], -64);  // -63.5 rounds away from zero
   std::vector<float> back(32);
-  dequantize(std::span<const BlockQ8_0>(b), back);
+  dequantize_q8_0(b.data(), back.data(), back.size());
   EXPECT_EQ(back[5], 127.0f * f16_to_f32(0x2008u));
   // An all-zero block: scale 0, quants 0.
   std::vector<float> zeros(32, 0.0f);
@@ -124,7 +125,7 @@ TEST(Q4_0, NibbleLayoutAndRounding) {
     x[j] = static_cast<float>(j - 8);
     x[16 + j] = static_cast<float>(7 - j);
   }
-  const std::vector<std::uint8_t> le = block_with_unit_scale(QuantType::q4_0, x);
+  const std::vector<std::uint8_t> le = block_with_unit_scale(WeightType::q4_0, x);
   ASSERT_EQ(le.size(), 18u);
   for (int j = 0; j < 16; ++j) EXPECT_EQ(le[2 + j], j | ((15 - j) << 4)) << j;
 }
@@ -146,7 +147,7 @@ TEST(Q4_0, SignedMaximumAndHalves) {
   EXPECT_EQ(b[0].qs[3] & 0x0F, 9);
   EXPECT_EQ(b[0].qs[4] & 0x0F, 8);  // 0 stays 0
   std::vector<float> back(32);
-  dequantize(std::span<const BlockQ4_0>(b), back);
+  dequantize_q4_0(b.data(), back.data(), back.size());
   EXPECT_EQ(back[0], 8.0f);
   EXPECT_EQ(back[1], -7.0f);
   EXPECT_EQ(back[2], 0.0f);
@@ -162,27 +163,30 @@ TEST(Kernels, QuantizedDotProductsAreGgmls) {
   std::vector<BlockQ8_0> xq(2);
   quantize_q8_0(x, xq);
   ASSERT_EQ(xq[0].d, 0x3C00u);
-  for (const QuantType type : {QuantType::q8_0, QuantType::q4_0}) {
+  for (const WeightType type : {WeightType::q8_0, WeightType::q4_0}) {
     std::vector<BlockQ8_0> w8(4);
     std::vector<BlockQ4_0> w4(4);
     Matrix m;
     m.rows = 2;
     m.cols = 64;
-    if (type == QuantType::q8_0) {
+    if (type == WeightType::q8_0) {
       quantize_q8_0(w, w8);
       m.type = WeightType::q8_0;
-      m.q8_0 = w8.data();
+      m.data = w8.data();
     } else {
       quantize_q4_0(w, w4);
       m.type = WeightType::q4_0;
-      m.q4_0 = w4.data();
+      m.data = w4.data();
     }
     std::vector<float> dequantized(128);
     for (int r = 0; r < 2; ++r) {
       kernels::embedding_row(std::span(dequantized).subspan(r * 64, 64), m, r);
     }
     std::vector<float> out(2);
-    kernels::matvec_rows(out, m, {x, {}, {}, xq}, 0, 2);
+    kernels::MatvecInput in;
+    in.f32 = x;
+    in.q8_0 = xq;
+    kernels::matvec_rows(out, m, in, 0, 2);
     for (int r = 0; r < 2; ++r) {
       double expected = 0;
       for (int j = 0; j < 64; ++j) expected += static_cast<double>(dequantized[r * 64 + j]) * x[j];
@@ -199,10 +203,12 @@ TEST(Kernels, F16MatvecMultipliesTheHalves) {
   m.type = WeightType::f16;
   m.rows = 2;
   m.cols = 3;
-  m.f16 = h.data();
+  m.data = h.data();
   const std::vector<float> x = {1.0f, 2.0f, 4.0f};
   std::vector<float> out(2);
-  kernels::matvec_rows(out, m, {x, {}, {}, {}}, 0, 2);
+  kernels::MatvecInput in;
+  in.f32 = x;
+  kernels::matvec_rows(out, m, in, 0, 2);
   EXPECT_EQ(out[0], 1.0f - 4.0f + 2.0f);
   EXPECT_EQ(out[1], 65504.0f + 0x1.0p-23f + 12.0f);
 }

@@ -338,14 +338,14 @@ TEST(TrainedModel, AdjacentLayersShareBlocksAndShapesAreChecked) {
   const Model model = trained_model(c, numbered_weights(c), "numbered");
   const Weights& w = model.weights;
   ASSERT_EQ(w.layers.size(), 3u);
-  EXPECT_EQ(w.layers[0].wq.f32, w.layers[1].wq.f32);  // layers 0 and 1 run block 0
-  EXPECT_NE(w.layers[1].wq.f32, w.layers[2].wq.f32);
-  EXPECT_EQ(w.layers[2].wq.f32[5], 11005.0f);         // block 1's wq is array 11
+  EXPECT_EQ(w.layers[0].wq.blocks<float>(), w.layers[1].wq.blocks<float>());  // layers 0 and 1 run block 0
+  EXPECT_NE(w.layers[1].wq.blocks<float>(), w.layers[2].wq.blocks<float>());
+  EXPECT_EQ(w.layers[2].wq.blocks<float>()[5], 11005.0f);         // block 1's wq is array 11
   EXPECT_EQ(w.layers[2].attn_norm[1], 10001.0f);
   EXPECT_EQ(w.layers[0].w2.rows, 32);
   EXPECT_EQ(w.layers[0].w2.cols, 64);
   EXPECT_EQ(w.final_norm[0], 19000.0f);
-  EXPECT_EQ(w.classifier.f32, w.token_embedding.f32);
+  EXPECT_EQ(w.classifier.blocks<float>(), w.token_embedding.blocks<float>());
 
   std::vector<NamedArray> wrong = numbered_weights(c);
   wrong[3].shape = {32, 16};

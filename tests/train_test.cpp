@@ -261,7 +261,7 @@ TEST(Train, ExportedModelRunsWithItsTokenizer) {
   EXPECT_EQ(model.config().dim, 32);
   EXPECT_EQ(model.config().n_layers, 2);
   EXPECT_EQ(model.config().n_kv_heads, 2);
-  EXPECT_EQ(model.weights.layers[0].wq.f32[0], model.weights.layers[1].wq.f32[0]);  // shared block
+  EXPECT_EQ(model.weights.layers[0].wq.blocks<float>()[0], model.weights.layers[1].wq.blocks<float>()[0]);  // shared block
   EXPECT_EQ(file_bytes(dir, "tokenizer.bin"), read_bytes(shared_path("models/tok512.bin")));
 }
 

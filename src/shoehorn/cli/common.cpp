@@ -282,8 +282,8 @@ bool ModelOutputFlags::writes_gguf(const CLI::App& cmd, const std::string& outpu
 
 GgufWriteOptions ModelOutputFlags::gguf_options() const {
   GgufWriteOptions o;
-  o.quant = quant == "f16" ? QuantType::f16 : quant == "q8_0" ? QuantType::q8_0
-            : quant == "q4_0" ? QuantType::q4_0 : QuantType::f32;
+  o.quant = quant == "f16" ? WeightType::f16 : quant == "q8_0" ? WeightType::q8_0
+            : quant == "q4_0" ? WeightType::q4_0 : WeightType::f32;
   o.byte_order = big_endian ? ByteOrder::big : ByteOrder::little;
   o.alignment = alignment;
   return o;

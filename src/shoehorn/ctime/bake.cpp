@@ -222,7 +222,7 @@ void check_weights(const Model& model) {
     if (m == nullptr) {
       check_finite(vector, model, t, t.offset);
     } else if (m->type == WeightType::f32) {
-      check_finite({m->f32, t.count()}, model, t, t.offset);
+      check_finite({m->blocks<float>(), t.count()}, model, t, t.offset);
     } else {
       check_finite({m->scales, t.count() / static_cast<std::uint64_t>(m->group_size)}, model, t,
                    t.offset + t.count());
@@ -238,12 +238,12 @@ std::string matrix_type(const Matrix& m) {
 void put_matrix_value(std::string& out, const Matrix& m) {
   const std::size_t count = static_cast<std::size_t>(m.rows) * m.cols;
   if (m.type == WeightType::f32) {
-    put_rows<float>(out, {m.f32, count}, m.rows, m.cols);
+    put_rows<float>(out, {m.blocks<float>(), count}, m.rows, m.cols);
     return;
   }
   const int groups = m.cols / m.group_size;
   out += "{";
-  put_rows<std::int8_t>(out, {m.q, count}, m.rows, m.cols);
+  put_rows<std::int8_t>(out, {m.blocks<std::int8_t>(), count}, m.rows, m.cols);
   out += ",\n";
   put_rows<float>(out, {m.scales, count / static_cast<std::size_t>(m.group_size)}, m.rows, groups);
   out += "}";

@@ -22,18 +22,6 @@ constexpr std::uint32_t kMaxDims = 4;                  // GGML_MAX_DIMS
 constexpr std::uint64_t kMaxTensorValues = 1ull << 56;  // far from overflow in bytes()
 
 // ggml's types as of 2025 (ggml.h); removed ids have no entry.
-constexpr std::array<GgmlTypeInfo, 36> kGgmlTypes = {{
-    {"F32", 1, 4},        {"F16", 1, 2},        {"Q4_0", 32, 18},    {"Q4_1", 32, 20},
-    {nullptr, 0, 0},      {nullptr, 0, 0},      {"Q5_0", 32, 22},    {"Q5_1", 32, 24},
-    {"Q8_0", 32, 34},     {"Q8_1", 32, 36},     {"Q2_K", 256, 84},   {"Q3_K", 256, 110},
-    {"Q4_K", 256, 144},   {"Q5_K", 256, 176},   {"Q6_K", 256, 210},  {"Q8_K", 256, 292},
-    {"IQ2_XXS", 256, 66}, {"IQ2_XS", 256, 74},  {"IQ3_XXS", 256, 98}, {"IQ1_S", 256, 50},
-    {"IQ4_NL", 32, 18},   {"IQ3_S", 256, 110},  {"IQ2_S", 256, 82},  {"IQ4_XS", 256, 136},
-    {"I8", 1, 1},         {"I16", 1, 2},        {"I32", 1, 4},       {"I64", 1, 8},
-    {"F64", 1, 8},        {"IQ1_M", 256, 56},   {"BF16", 1, 2},      {nullptr, 0, 0},
-    {nullptr, 0, 0},      {nullptr, 0, 0},      {"TQ1_0", 256, 54},  {"TQ2_0", 256, 66},
-}};
-
 // The fewest bytes one element of a type takes in the file: bounds array counts.
 std::uint64_t min_element_bytes(GgufType type) {
   switch (type) {
@@ -408,16 +396,6 @@ const GgufKeyValue* GgufFile::find(std::string_view key) const {
     if (kv.key == key) return &kv;
   }
   return nullptr;
-}
-
-const GgmlTypeInfo* ggml_type_info(std::uint32_t type) {
-  if (type >= kGgmlTypes.size() || kGgmlTypes[type].name == nullptr) return nullptr;
-  return &kGgmlTypes[type];
-}
-
-std::string ggml_type_name(std::uint32_t type) {
-  const GgmlTypeInfo* info = ggml_type_info(type);
-  return info != nullptr ? info->name : "type " + std::to_string(type);
 }
 
 bool is_gguf(const ByteSource& source) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "shoehorn/io/byte_order.hpp"
+#include "shoehorn/quant/types.hpp"
 #include "shoehorn/io/sink.hpp"
 #include "shoehorn/io/source.hpp"
 
@@ -117,16 +118,6 @@ GgufKeyValue make_entry(std::string key, T value) {
 }
 
 inline constexpr std::uint32_t kGgufDefaultAlignment = 32;
-
-// What ggml says about each of its tensor types: name, values per block, bytes per block.
-struct GgmlTypeInfo {
-  const char* name;
-  int block_values;
-  int block_bytes;
-};
-// nullptr for ids that no ggml release defines (or that it has removed).
-const GgmlTypeInfo* ggml_type_info(std::uint32_t type);
-std::string ggml_type_name(std::uint32_t type);  // "Q8_0", or "type 99"
 
 // True when the source starts with the GGUF magic.
 bool is_gguf(const ByteSource& source);

@@ -156,11 +156,15 @@ std::string dims_text(const std::vector<std::uint64_t>& dims) {
   return s + "]";
 }
 
-std::optional<WeightType> computable_type(std::uint32_t ggml_type) {
-  for (const QuantType q : {QuantType::f32, QuantType::f16, QuantType::q8_0, QuantType::q4_0}) {
-    if (static_cast<std::uint32_t>(q) == ggml_type) return weight_type(q);
+// "F32, F16, ..., Q8_0": the matrix types a GGUF may hold here.
+std::string computed_types() {
+  std::string names;
+  for (std::size_t i = 0; i < kWeightTypeCount; ++i) {
+    const auto type = static_cast<WeightType>(i);
+    if (!is_file_type(type)) continue;
+    names += (names.empty() ? "" : ", ") + std::string(to_string(type));
   }
-  return std::nullopt;
+  return names;
 }
 
 TensorInfo read_tensor(const GgufFile& file, const GgufTensorInfo& g, TensorInfo t) {
@@ -171,11 +175,11 @@ TensorInfo read_tensor(const GgufFile& file, const GgufTensorInfo& g, TensorInfo
     fail_at(file.path, field, g.info_offset,
             "shape " + dims_text(g.dims) + " but the config needs " + dims_text(dims_of(t)));
   }
-  const std::optional<WeightType> type = computable_type(g.type);
+  const std::optional<WeightType> type = from_ggml_id(g.type);
   if (!type || (!is_matrix(t.role) && *type != WeightType::f32)) {
     fail_at(file.path, field, g.info_offset,
             "type " + ggml_type_name(g.type) + " is not supported here (shoehorn computes with " +
-                (is_matrix(t.role) ? "F32, F16, Q8_0 and Q4_0" : "F32 norms") + ")");
+                (is_matrix(t.role) ? computed_types() : std::string("F32 norms")) + ")");
   }
   t.type = *type;
   t.offset = file.data_offset + g.offset;
@@ -342,26 +346,25 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   return Vocab(std::move(pieces), std::move(scores), std::move(types), max_length, bos, eos, unk);
 }
 
-QuantType stored_type(const TensorInfo& t, QuantType requested, bool shared_classifier) {
-  if (!is_matrix(t.role)) return QuantType::f32;
-  if (t.cols % block_values(requested) != 0) return QuantType::f16;
+WeightType stored_type(const TensorInfo& t, WeightType requested, bool shared_classifier) {
+  if (!is_matrix(t.role)) return WeightType::f32;
+  if (t.cols % traits(requested).block_values != 0) return WeightType::f16;
   const bool classifier = t.role == TensorRole::classifier ||
                           (shared_classifier && t.role == TensorRole::token_embedding);
-  if (classifier && requested == QuantType::q4_0) return QuantType::q8_0;
+  if (classifier && requested == WeightType::q4_0) return WeightType::q8_0;
   return requested;
 }
 
 namespace {
 
-std::uint32_t file_type(QuantType quant) {
+std::uint32_t file_type(WeightType quant) {
   // llama.cpp's llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_Q4_0, MOSTLY_Q8_0.
   switch (quant) {
-    case QuantType::f32: return 0;
-    case QuantType::f16: return 1;
-    case QuantType::q4_0: return 2;
-    case QuantType::q8_0: return 7;
+    case WeightType::f16: return 1;
+    case WeightType::q4_0: return 2;
+    case WeightType::q8_0: return 7;
+    default: return 0;
   }
-  return 0;
 }
 
 // The tokenizer.ggml.* keys for the first `count` tokens of vocab.
@@ -423,7 +426,7 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : tensors) {
     table.push_back({t.name, dims_of(t),
-                     static_cast<std::uint32_t>(stored_type(t, options.quant, shared_classifier))});
+                     static_cast<std::uint32_t>(traits(stored_type(t, options.quant, shared_classifier)).ggml_id)});
   }
   GgufWriter writer(sink, options.byte_order, llama_metadata(config, vocab, options),
                     std::move(table));

@@ -33,7 +33,7 @@ ModelFile llama_model_file(const GgufFile& file);
 std::optional<Vocab> gguf_vocab(const GgufFile& file);
 
 struct GgufWriteOptions {
-  QuantType quant = QuantType::f32;  // of the matrices; norms stay F32, as in llama.cpp
+  WeightType quant = WeightType::f32;  // of the matrices; norms stay F32, as in llama.cpp
   ByteOrder byte_order = ByteOrder::little;
   std::uint32_t alignment = kGgufDefaultAlignment;
   std::string name = "shoehorn";
@@ -43,7 +43,7 @@ struct GgufWriteOptions {
 // its rows are not whole blocks (what llama.cpp's converter falls back to), and Q8_0 for the
 // classifier when Q4_0 is requested (llama.cpp's quantizer keeps the output matrix at 6 bits
 // or more too: it decides every token's score).
-QuantType stored_type(const TensorInfo& tensor, QuantType requested, bool shared_classifier);
+WeightType stored_type(const TensorInfo& tensor, WeightType requested, bool shared_classifier);
 
 // Fills one tensor's values (row-major, rows x cols). Writers call it once per tensor, in
 // execution_order(), so a generator can stream a model larger than memory allows twice.

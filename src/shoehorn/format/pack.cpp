@@ -23,31 +23,15 @@ const TensorInfo& find(const ModelFile& file, TensorRole role, int layer) {
   fail(file.path, "no tensor " + tensor_name(role, layer));
 }
 
-// Swaps the multi-byte fields of a tensor's bytes between the byte orders: every float, every
-// half, the f16 scale at the start of each block.
-void swap_fields(WeightType type, std::span<std::byte> bytes) {
-  std::size_t field = 2, stride = 2;
-  switch (type) {
-    case WeightType::f32: field = stride = 4; break;
-    case WeightType::f16: break;
-    case WeightType::q8_0: stride = sizeof(BlockQ8_0); break;
-    case WeightType::q4_0: stride = sizeof(BlockQ4_0); break;
-    case WeightType::q8_group: throw Error("internal error: int8 groups in a pack");
-    case WeightType::q8_0x8:
-    case WeightType::q4_0x8: throw Error("internal error: interleaved rows in a pack");
-  }
-  for (std::size_t at = 0; at + field <= bytes.size(); at += stride) {
-    std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(at),
-                 bytes.begin() + static_cast<std::ptrdiff_t>(at + field));
-  }
-}
-
 // A tensor's bytes as the target stores them.
 std::vector<std::byte> target_bytes(const TensorInfo& t, const ModelFile& file,
                                     const ByteSource& source, ByteOrder order) {
   std::vector<std::byte> bytes(static_cast<std::size_t>(t.bytes));
   source.read(t.offset, bytes);
-  if (order != file.byte_order) swap_fields(t.type, bytes);
+  if (order != file.byte_order) {
+    if (t.type == WeightType::q8_group) throw Error("internal error: int8 groups in a pack");
+    swap_fields(t.type, bytes);
+  }
   return bytes;
 }
 
@@ -86,10 +70,10 @@ void write_pack(ByteSink& sink, const ModelFile& file, const ByteSource& source,
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : order) {
     checksums.push_back(crc32(target_bytes(t, file, source, target.byte_order)));
-    table.push_back({t.name, gguf_dims(t), static_cast<std::uint32_t>(*quant_type(t.type))});
+    table.push_back({t.name, gguf_dims(t), static_cast<std::uint32_t>(traits(t.type).ggml_id)});
   }
   GgufWriteOptions options;
-  options.quant = *quant_type(find(file, TensorRole::wq, 0).type);
+  options.quant = find(file, TensorRole::wq, 0).type;
   options.byte_order = target.byte_order;
   options.alignment = target.alignment;
   std::vector<GgufKeyValue> metadata = llama_metadata(file.config, vocab, options);

@@ -1,27 +1,31 @@
-// The integer block kernels behind matvec_rows for Q8_0 and Q4_0 weights (internal to kernels/).
+// The kernels behind matvec_rows, one table per kernel path (internal to kernels/).
 //
-// One defined order of float operations, kept by every path: for each row and input position,
-// acc += (float)isum_b * (d_w * d_x) over the blocks b in order, where isum_b is the exact int32
-// sum of the block's products (ggml's definition). SIMD paths compute several rows' isums at
-// once and add them lane by lane (one lane per row), so each lane repeats the scalar sum.
+// One defined order of float operations per weight type, kept by every path: for each row and
+// input position, acc += term(w_b, x_b) over the blocks b in order, where term is the type's
+// float expression of its block's exact integer sums (for Q8_0 and Q4_0, (float)isum_b *
+// (d_w * d_x), ggml's definition). SIMD paths compute several rows' integer sums at once and
+// apply the float steps lane by lane (one lane per row), so each lane repeats the scalar sum.
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "shoehorn/kernels/kernel_path.hpp"
+#include "shoehorn/kernels/ops.hpp"
 #include "shoehorn/quant/blocks.hpp"
+#include "shoehorn/quant/types.hpp"
 #include "shoehorn/quant/f16.hpp"
 
 namespace shoehorn::kernels {
 
 // Rows [row_begin, row_end) of w (`blocks` blocks per row) times `positions` inputs (`blocks`
-// blocks each, one after another): out[p * out_stride + r].
-template <class Block>
-using BlockRowsFn = void (*)(float* out, std::size_t out_stride, const Block* w,
-                             const BlockQ8_0* x, int blocks, int positions, int row_begin,
-                             int row_end);
+// activation blocks each, one after another): out[p * out_stride + r].
+template <class Block, class Act = BlockQ8_0>
+using BlockRowsFn = void (*)(float* out, std::size_t out_stride, const Block* w, const Act* x,
+                             int blocks, int positions, int row_begin, int row_end);
 
 // The same for rows interleaved by eight (row_begin and row_end multiples of eight), given also
 // each input block's sum of values (x_sums, one per block of x).
@@ -43,12 +47,16 @@ template <class Cached>
 using AttentionMixFn = void (*)(float* out, const float* weights, const Cached* values, int count,
                                 int head_size);
 
+// Rows [row_begin, row_end) of w times every position of in (see matvec_rows).
+using RowsFn = void (*)(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                        int row_begin, int row_end);
+
 struct BlockKernels {
-  BlockRowsFn<BlockQ8_0> q8_0;
-  BlockRowsFn<BlockQ4_0> q4_0;
-  InterleavedRowsFn<BlockQ8_0x8> q8_0x8;
-  InterleavedRowsFn<BlockQ4_0x8> q4_0x8;
-  void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);  // the inputs
+  std::array<RowsFn, kWeightTypeCount> rows{};  // per WeightType; nullptr: none computes it
+  // The inputs as each activation type (nullptr: that type is not computed yet).
+  void (*quantize_q8_0)(std::span<const float> x, std::span<BlockQ8_0> out);
+  void (*quantize_q8_1)(std::span<const float> x, std::span<BlockQ8_1> out);
+  void (*quantize_q8_k)(std::span<const float> x, std::span<BlockQ8_K> out);
   AttentionScoresFn<float> attention_scores;
   AttentionMixFn<float> attention_mix;
   AttentionScoresFn<std::uint16_t> attention_scores_f16;
@@ -56,6 +64,32 @@ struct BlockKernels {
   AttentionScoresFn<std::int8_t> attention_scores_q8;
   AttentionMixFn<std::int8_t> attention_mix_q8;
 };
+
+// The input blocks of an activation type.
+inline const BlockQ8_0* activation(const MatvecInput& in, const BlockQ8_0*) { return in.q8_0.data(); }
+inline const BlockQ8_1* activation(const MatvecInput& in, const BlockQ8_1*) { return in.q8_1.data(); }
+inline const BlockQ8_K* activation(const MatvecInput& in, const BlockQ8_K*) { return in.q8_k.data(); }
+
+// Values per block of an activation type.
+template <class Act>
+constexpr int kActValues = std::is_same_v<Act, BlockQ8_K> ? kSuperValues : kBlockValues;
+
+// A block-rows kernel as a table entry.
+template <class Block, class Act, BlockRowsFn<Block, Act> F>
+void rows_entry(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                int row_begin, int row_end) {
+  F(out, out_stride, w.blocks<Block>(), activation(in, static_cast<const Act*>(nullptr)),
+    w.cols / kActValues<Act>, in.positions, row_begin, row_end);
+}
+template <class Interleaved, InterleavedRowsFn<Interleaved> F>
+void interleaved_entry(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                       int row_begin, int row_end) {
+  F(out, out_stride, w.blocks<Interleaved>(), in.q8_0.data(), in.q8_0_sums.data(),
+    w.cols / kBlockValues, in.positions, row_begin, row_end);
+}
+
+// The scalar table: every type shoehorn computes with.
+const BlockKernels& scalar_kernels();
 
 // The kernels of a path (the scalar ones for any path this build lacks).
 const BlockKernels& block_kernels(KernelPath path);
@@ -80,17 +114,23 @@ inline int block_dot(const BlockQ4_0& w, const BlockQ8_0& x) {
   return sum;
 }
 
-template <class Block>
-float block_row_dot(const Block* w, const BlockQ8_0* x, int blocks) {
+// Each type's float step for one block: the defined order that every path repeats.
+inline float block_term(const BlockQ8_0& w, const BlockQ8_0& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d));
+}
+inline float block_term(const BlockQ4_0& w, const BlockQ8_0& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d));
+}
+
+template <class Block, class Act>
+float block_row_dot(const Block* w, const Act* x, int blocks) {
   float acc = 0.0f;
-  for (int b = 0; b < blocks; ++b) {
-    acc += static_cast<float>(block_dot(w[b], x[b])) * (f16_to_f32(w[b].d) * f16_to_f32(x[b].d));
-  }
+  for (int b = 0; b < blocks; ++b) acc += block_term(w[b], x[b]);
   return acc;
 }
 
-template <class Block>
-void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const BlockQ8_0* x,
+template <class Block, class Act = BlockQ8_0>
+void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const Act* x,
                        int blocks, int positions, int row_begin, int row_end) {
   for (int r = row_begin; r < row_end; ++r) {
     const Block* wr = w + static_cast<std::size_t>(r) * blocks;

@@ -22,15 +22,6 @@ std::atomic<KernelPath>& current() {
   return path;
 }
 
-const BlockKernels kScalar{block_rows_scalar<BlockQ8_0>, block_rows_scalar<BlockQ4_0>,
-                           interleaved_rows_scalar<BlockQ8_0x8>,
-                           interleaved_rows_scalar<BlockQ4_0x8>, shoehorn::quantize_q8_0,
-                           attention_scores_scalar<float>, attention_mix_scalar<float>,
-                           attention_scores_scalar<std::uint16_t>,
-                           attention_mix_scalar<std::uint16_t>,
-                           attention_scores_scalar<std::int8_t>,
-                           attention_mix_scalar<std::int8_t>};
-
 }  // namespace
 
 const char* to_string(KernelPath path) {
@@ -70,7 +61,7 @@ bool interleaves_rows(KernelPath path) { return path != KernelPath::scalar; }
 
 const BlockKernels& block_kernels(KernelPath path) {
   const BlockKernels* simd = x86_block_kernels(path);
-  return simd != nullptr ? *simd : kScalar;
+  return simd != nullptr ? *simd : scalar_kernels();
 }
 
 }  // namespace shoehorn::kernels

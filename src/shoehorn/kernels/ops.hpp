@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <span>
 
-#include "shoehorn/model/weights.hpp"
+#include "shoehorn/quant/blocks.hpp"
+#include "shoehorn/quant/matrix.hpp"
 
 namespace shoehorn::kernels {
 
@@ -23,17 +24,56 @@ struct QuantizedVector {
 void quantize_q8_groups(std::span<const float> x, QuantizedVector out, int group_size);
 
 // The input of a matrix-vector product, for one position or a batch of them (one vector after
-// another): floats, plus their int8 groups when the weights are llama2.c Q8, plus their Q8_0
-// blocks when the weights are Q8_0 or Q4_0 (each computed once and shared by every matrix that
-// reads the same vectors).
+// another): floats, plus the same vectors in each activation type that the weights multiply
+// with (TypeTraits::activation), each computed once and shared by every matrix that reads them.
 struct MatvecInput {
   std::span<const float> f32;
-  std::span<const std::int8_t> q;
-  std::span<const float> scales;
-  std::span<const BlockQ8_0> q8_0;
   int positions = 1;
-  std::span<const std::int32_t> q8_0_sums = {};  // each block's sum (interleaved weights)
+  std::span<const std::int8_t> q;      // llama2.c Q8 groups (q8_group weights)
+  std::span<const float> scales;
+  std::span<const BlockQ8_0> q8_0;     // Q4_0, Q5_0, Q8_0, IQ4_NL and interleaved weights
+  std::span<const std::int32_t> q8_0_sums;  // each Q8_0 block's sum (interleaved weights)
+  std::span<const BlockQ8_1> q8_1;     // Q4_1, Q5_1
+  std::span<const BlockQ8_K> q8_k;     // the 256-value types
 };
+
+// Room for a batch of input vectors in each activation type (sized by activation_bytes).
+struct InputScratch {
+  std::span<std::int8_t> q;
+  std::span<float> scales;
+  std::span<BlockQ8_0> q8_0;
+  std::span<std::int32_t> q8_0_sums;
+  std::span<BlockQ8_1> q8_1;
+  std::span<BlockQ8_K> q8_k;
+};
+
+// Which activation types some weights multiply with.
+struct Activations {
+  bool groups = false, q8_0 = false, q8_1 = false, q8_k = false;
+  void add(WeightType weights);
+};
+
+// Room for `values` input values (a batch, one vector after another) in each type of `a`,
+// from `allocate` (an Arena, or anything with allocate<T>(count)).
+template <class Allocate>
+InputScratch input_scratch(Allocate& allocate, const Activations& a, std::size_t values) {
+  InputScratch s;
+  s.q = allocate.template allocate<std::int8_t>(a.groups ? values : 0);
+  s.scales = allocate.template allocate<float>(a.groups ? values : 0);
+  const std::size_t blocks = a.q8_0 ? values / kBlockValues : 0;
+  s.q8_0 = allocate.template allocate<BlockQ8_0>(blocks);
+  s.q8_0_sums = allocate.template allocate<std::int32_t>(blocks);
+  s.q8_1 = allocate.template allocate<BlockQ8_1>(a.q8_1 ? values / kBlockValues : 0);
+  s.q8_k = allocate.template allocate<BlockQ8_K>(a.q8_k ? values / kSuperValues : 0);
+  return s;
+}
+
+// The input of the matrices `readers` for x (positions vectors, one after another): x itself,
+// plus x in each activation type they multiply with, quantized once into scratch, on the
+// current kernel path (the same bits on every path). Groups and blocks never straddle two
+// vectors (the vectors' length is a multiple of each).
+MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float> x, int positions,
+                          const InputScratch& scratch);
 
 // ggml's quantize_q8_0 of a batch of inputs, on the current kernel path (the same bits).
 void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
@@ -41,8 +81,8 @@ void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
 void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums);
 
 // out[p * out_stride + r] for r in [row_begin, row_end) and every position p of the input: one
-// row's sum for one position runs in order over the columns (for Q8_0 and Q4_0: over the
-// blocks, see block_rows.hpp), the same on every kernel path and for any batch. out_stride is
+// row's sum for one position runs in order over the columns (for block types: over the blocks,
+// see block_rows.hpp), the same on every kernel path and for any batch. out_stride is
 // w.rows for a whole matrix, more when w is a piece of a larger one's rows.
 void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
                  int row_begin, int row_end);

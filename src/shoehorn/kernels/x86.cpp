@@ -58,25 +58,8 @@ SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i 
 }  // namespace avx512
 
 const BlockKernels* x86_block_kernels(KernelPath path) {
-  static const BlockKernels avx2_kernels{avx2::block_rows<BlockQ8_0>, avx2::block_rows<BlockQ4_0>,
-                                         avx2::interleaved_rows<BlockQ8_0x8>,
-                                         avx2::interleaved_rows<BlockQ4_0x8>, avx2::quantize_q8_0,
-                                         avx2::attention_scores<float>, avx2::attention_mix<float>,
-                                         avx2::attention_scores<std::uint16_t>,
-                                         avx2::attention_mix<std::uint16_t>,
-                                         avx2::attention_scores<std::int8_t>,
-                                         avx2::attention_mix<std::int8_t>};
-  static const BlockKernels avx512_kernels{avx512::block_rows<BlockQ8_0>,
-                                           avx512::block_rows<BlockQ4_0>,
-                                           avx512::interleaved_rows<BlockQ8_0x8>,
-                                           avx512::interleaved_rows<BlockQ4_0x8>,
-                                           avx512::quantize_q8_0,
-                                           avx512::attention_scores<float>,
-                                           avx512::attention_mix<float>,
-                                           avx512::attention_scores<std::uint16_t>,
-                                           avx512::attention_mix<std::uint16_t>,
-                                           avx512::attention_scores<std::int8_t>,
-                                           avx512::attention_mix<std::int8_t>};
+  static const BlockKernels avx2_kernels = avx2::kernels();
+  static const BlockKernels avx512_kernels = avx512::kernels();
   __builtin_cpu_init();
   const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   switch (path) {

@@ -130,13 +130,13 @@ namespace {
 // returned unfinished (minimum_budget set) for the caller to try another cache.
 MemoryPlan plan_with_cache(const ModelFile& file, const PlanRequest& request, KvCache kv,
                            bool refuse) {
-  const Config& c = file.config;
   MemoryPlan plan;
   plan.budget = request.budget;
   plan.positions = request.positions;
   plan.process_bytes = request.process_bytes;
   plan.kv_cache = kv;
-  plan.kv_bytes = Transformer::bytes(c, request.positions, 1, Logits::last, kv).kv_cache;
+  plan.kv_bytes =
+      Transformer::bytes(Transformer::shape(file, request.positions, 1, Logits::last, kv)).kv_cache;
   plan.embedding_tensor = find_tensor(file, TensorRole::token_embedding, -1);
   plan.resident.assign(file.tensors.size(), true);
 
@@ -149,7 +149,7 @@ MemoryPlan plan_with_cache(const ModelFile& file, const PlanRequest& request, Kv
   const std::uint64_t min_slot = aligned(max_row);
   const std::uint64_t embedding_row = aligned(rows_buffer_bytes(file.tensors[plan.embedding_tensor], 1));
   auto activations = [&](int batch) {
-    return Transformer::bytes(c, request.positions, batch, request.logits).activations;
+    return Transformer::bytes(Transformer::shape(file, request.positions, batch, request.logits)).activations;
   };
   auto fixed = [&](int batch) {
     return plan.process_bytes + activations(batch) + plan.kv_bytes + norms + embedding_row;

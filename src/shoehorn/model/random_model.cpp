@@ -56,7 +56,7 @@ Model random_model(const Config& c, bool shared_classifier, std::uint64_t seed) 
     Matrix m;
     m.rows = t.rows;
     m.cols = t.cols;
-    m.f32 = values.data();
+    m.data = values.data();
     place_tensor(model.weights, t.role, t.layer, m);
   }
   if (shared_classifier) model.weights.classifier = model.weights.token_embedding;

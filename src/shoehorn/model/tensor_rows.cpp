@@ -7,6 +7,7 @@
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/memory/arena.hpp"
+#include "shoehorn/quant/type_functions.hpp"
 
 namespace shoehorn {
 
@@ -20,19 +21,12 @@ std::span<T> start_array(std::byte* at, std::size_t count) {
   return {first, count};
 }
 
-// Reads count T at offset into buffer and puts their multi-byte fields in host order.
-template <class T>
-std::span<T> read_array(const ByteSource& source, std::uint64_t offset, std::size_t count,
-                        ByteOrder order, std::byte* at) {
-  const std::span<T> values = start_array<T>(at, count);
+// Reads count floats at offset into buffer, in host order.
+std::span<float> read_floats(const ByteSource& source, std::uint64_t offset, std::size_t count,
+                             ByteOrder order, std::byte* at) {
+  const std::span<float> values = start_array<float>(at, count);
   source.read(offset, std::as_writable_bytes(values));
-  if constexpr (std::is_same_v<T, float>) {
-    if (order != native_byte_order()) {
-      for (float& v : values) v = std::bit_cast<float>(byteswap32(std::bit_cast<std::uint32_t>(v)));
-    }
-  } else if constexpr (!std::is_same_v<T, std::int8_t>) {
-    swap_to(order, values);
-  }
+  swap_to(order, WeightType::f32, std::as_writable_bytes(values));
   return values;
 }
 
@@ -73,38 +67,34 @@ Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& so
   m.cols = t.cols;
   m.group_size = t.group_size;
   const std::size_t values = static_cast<std::size_t>(count) * t.cols;
-  const std::uint64_t offset = t.offset + row_bytes(t, first);
   std::byte* at = buffer.data();
-  switch (t.type) {
-    case WeightType::f32: m.f32 = read_array<float>(source, offset, values, order, at).data(); break;
-    case WeightType::q8_group: {
-      const std::uint64_t first_value = static_cast<std::uint64_t>(first) * t.cols;
-      m.q = read_array<std::int8_t>(source, t.offset + first_value, values, order, at).data();
-      const std::uint64_t scales_at = t.offset + t.count() + q8_group_scale_bytes(t, first);
-      m.scales = read_array<float>(source, scales_at, values / t.group_size, order,
-                                   at + align_up(values, kArenaAlignment)).data();
-      break;
-    }
-    case WeightType::f16:
-      m.f16 = read_array<std::uint16_t>(source, offset, values, order, at).data();
-      break;
-    case WeightType::q8_0:
-      m.q8_0 = read_array<BlockQ8_0>(source, offset, values / kBlockValues, order, at).data();
-      break;
-    case WeightType::q4_0:
-      m.q4_0 = read_array<BlockQ4_0>(source, offset, values / kBlockValues, order, at).data();
-      break;
-    case WeightType::q8_0x8:
-    case WeightType::q4_0x8:
-      throw Error("internal error: interleaved rows in a tensor table");
+  if (t.type == WeightType::q8_group) {
+    // llama2.c's int8 values, then every scale of the tensor after them.
+    const std::uint64_t first_value = static_cast<std::uint64_t>(first) * t.cols;
+    const std::span<std::int8_t> q = start_array<std::int8_t>(at, values);
+    source.read(t.offset + first_value, std::as_writable_bytes(q));
+    m.data = q.data();
+    const std::uint64_t scales_at = t.offset + t.count() + q8_group_scale_bytes(t, first);
+    m.scales = read_floats(source, scales_at, values / t.group_size, order,
+                           at + align_up(values, kArenaAlignment)).data();
+    return m;
   }
+  if (!is_file_type(t.type)) {
+    throw Error(std::string("internal error: ") + to_string(t.type) + " rows in a tensor table");
+  }
+  // The blocks' lifetimes start, their bytes come from the file, their fields go to host order.
+  const TypeTraits& type = traits(t.type);
+  const std::size_t blocks = values / static_cast<std::size_t>(type.block_values);
+  m.data = type.start_blocks(at, blocks);
+  const std::span<std::byte> bytes(at, blocks * static_cast<std::size_t>(type.block_bytes));
+  source.read(t.offset + row_bytes(t, first), bytes);
+  swap_to(order, t.type, bytes);
   return m;
 }
 
 bool interleavable(const Matrix& m) {
-  const bool blocks = (m.type == WeightType::q8_0 && m.q8_0 != nullptr) ||
-                      (m.type == WeightType::q4_0 && m.q4_0 != nullptr);
-  return blocks && m.rows % kInterleavedRows == 0;
+  const bool blocks = m.type == WeightType::q8_0 || m.type == WeightType::q4_0;
+  return blocks && has_data(m) && m.rows % kInterleavedRows == 0;
 }
 
 namespace {
@@ -136,12 +126,10 @@ Matrix interleave(const Matrix& m, std::span<std::byte> buffer) {
   Matrix out = m;
   if (m.type == WeightType::q8_0) {
     out.type = WeightType::q8_0x8;
-    out.q8_0 = nullptr;
-    out.q8_0x8 = interleave_groups<BlockQ8_0, BlockQ8_0x8>(m.q8_0, m.rows, blocks, buffer);
+    out.data = interleave_groups<BlockQ8_0, BlockQ8_0x8>(m.blocks<BlockQ8_0>(), m.rows, blocks, buffer);
   } else {
     out.type = WeightType::q4_0x8;
-    out.q4_0 = nullptr;
-    out.q4_0x8 = interleave_groups<BlockQ4_0, BlockQ4_0x8>(m.q4_0, m.rows, blocks, buffer);
+    out.data = interleave_groups<BlockQ4_0, BlockQ4_0x8>(m.blocks<BlockQ4_0>(), m.rows, blocks, buffer);
   }
   return out;
 }

@@ -23,7 +23,7 @@ int rows_fitting(const TensorInfo& t, std::uint64_t bytes);
 
 // Reads rows [first, first + count) of t (stored in `order`) into buffer (aligned to
 // kArenaAlignment, at least rows_buffer_bytes(t, count) long) and returns them as a Matrix of
-// count rows whose arrays live in buffer. A norm is one row (m.f32).
+// count rows whose arrays live in buffer. A norm is one F32 row.
 Matrix read_rows(const TensorInfo& t, int first, int count, const ByteSource& source,
                  ByteOrder order, std::span<std::byte> buffer);
 

@@ -19,41 +19,6 @@ namespace {
 
 using kernels::MatvecInput;
 
-// The input of the matrices that read x (positions vectors of cols floats, one after another):
-// x itself, plus what their formats multiply with, quantized once into scratch for all of them
-// (llama2.c Q8 groups, ggml Q8_0 blocks). Groups and blocks never straddle two vectors (cols is
-// a multiple of both), so the batch quantizes as one long vector.
-MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float> x, int positions,
-                          const InputScratch& scratch) {
-  MatvecInput in{x, {}, {}, {}, positions};
-  bool groups_done = false, blocks_done = false, sums_done = false;
-  for (const Matrix& w : readers) {
-    if (w.type == WeightType::q8_group && !groups_done) {
-      const std::size_t groups = x.size() / static_cast<std::size_t>(w.group_size);
-      kernels::quantize_q8_groups(x, {scratch.q.first(x.size()), scratch.scales.first(groups)},
-                                  w.group_size);
-      in.q = scratch.q.first(x.size());
-      in.scales = scratch.scales.first(groups);
-      groups_done = true;
-    }
-    const bool interleaved = w.type == WeightType::q8_0x8 || w.type == WeightType::q4_0x8;
-    const bool blocks_needed = w.type == WeightType::q8_0 || w.type == WeightType::q4_0 || interleaved;
-    if (blocks_needed && !blocks_done) {
-      const std::span<BlockQ8_0> blocks = scratch.blocks.first(x.size() / kBlockValues);
-      kernels::quantize_input_q8_0(x, blocks);
-      in.q8_0 = blocks;
-      blocks_done = true;
-    }
-    if (interleaved && !sums_done) {
-      const std::span<std::int32_t> sums = scratch.sums.first(in.q8_0.size());
-      kernels::block_sums(in.q8_0, sums);
-      in.q8_0_sums = sums;
-      sums_done = true;
-    }
-  }
-  return in;
-}
-
 // Below this many multiply-adds a region is not worth waking other threads for.
 constexpr std::int64_t kParallelWork = 1 << 15;
 // A streamed piece (a MiB or so) times one position is tens of microseconds of work: no more
@@ -98,40 +63,83 @@ std::optional<KvCache> parse_kv_cache(std::string_view name) {
   return std::nullopt;
 }
 
-TransformerBytes Transformer::bytes(const Config& c, int max_positions, int max_batch,
-                                    Logits logits, KvCache kv_type) {
-  const std::size_t batch = max_batch;
-  const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch;
-  const std::size_t positions = max_positions, half_head = c.head_size() / 2;
-  const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * c.kv_dim();
-  ArenaPlan activations;
-  for (int i = 0; i < 5; ++i) activations.add<float>(dim);     // x, xb, xb2, q, xq scales
-  for (int i = 0; i < 2; ++i) activations.add<float>(c.kv_dim() * batch);  // new k, v
-  for (int i = 0; i < 3; ++i) activations.add<float>(hidden);  // hb, hb2, hq scales
-  activations.add<float>(static_cast<std::size_t>(c.n_heads) * positions * batch);  // att
-  activations.add<float>(static_cast<std::size_t>(c.vocab_size) *
-                         (logits == Logits::all ? batch : 1));  // logits
-  activations.add<float>(half_head);                            // rope freq
-  for (int i = 0; i < 2; ++i) activations.add<float>(half_head * batch);  // rope cos, sin
-  activations.add<std::int8_t>(dim);
-  activations.add<std::int8_t>(hidden);
-  activations.add<BlockQ8_0>(dim / kBlockValues);
-  activations.add<BlockQ8_0>(hidden / kBlockValues);
-  activations.add<std::int32_t>(dim / kBlockValues);
-  activations.add<std::int32_t>(hidden / kBlockValues);
-  const std::size_t vectors = static_cast<std::size_t>(c.n_layers) * c.n_kv_heads * positions;
-  ArenaPlan kv;
-  for (int i = 0; i < 2; ++i) {
-    if (kv_type == KvCache::q8) {
-      kv.add<std::int8_t>(cache);
-      kv.add<float>(vectors);
-    } else if (kv_type == KvCache::f16) {
-      kv.add<std::uint16_t>(cache);
-    } else {
-      kv.add<float>(cache);
-    }
+namespace {
+
+// Sizes a layout instead of placing it: the same calls as an Arena, adding up an ArenaPlan.
+struct Sizer {
+  ArenaPlan plan;
+  template <class T>
+  std::span<T> allocate(std::size_t count) {
+    plan.add<T>(count);
+    return {};
   }
-  return {activations.bytes(), kv.bytes()};
+};
+
+// Every buffer of the forward pass, in order: from a Sizer to size the arena, from the Arena to
+// place them, so the two can never disagree.
+template <class Allocate>
+RunState lay_out_state(Allocate& a, const TransformerShape& shape) {
+  const Config& c = shape.config;
+  const std::size_t batch = shape.max_batch;
+  const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch;
+  const std::size_t half_head = c.head_size() / 2;
+  RunState s;
+  s.x = a.template allocate<float>(dim);
+  s.xb = a.template allocate<float>(dim);
+  s.xb2 = a.template allocate<float>(dim);
+  s.q = a.template allocate<float>(dim);
+  s.k = a.template allocate<float>(c.kv_dim() * batch);
+  s.v = a.template allocate<float>(c.kv_dim() * batch);
+  s.hb = a.template allocate<float>(hidden);
+  s.hb2 = a.template allocate<float>(hidden);
+  s.att = a.template allocate<float>(static_cast<std::size_t>(c.n_heads) * shape.max_positions * batch);
+  s.logits = a.template allocate<float>(static_cast<std::size_t>(c.vocab_size) *
+                                        (shape.logits == Logits::all ? batch : 1));
+  s.rope_freq = a.template allocate<float>(half_head);
+  s.rope_cos = a.template allocate<float>(half_head * batch);
+  s.rope_sin = a.template allocate<float>(half_head * batch);
+  s.xq = kernels::input_scratch(a, shape.activations, dim);
+  s.hq = kernels::input_scratch(a, shape.activations, hidden);
+  return s;
+}
+
+template <class Allocate>
+KvStore lay_out_cache(Allocate& a, const TransformerShape& shape) {
+  const Config& c = shape.config;
+  const std::size_t cache = static_cast<std::size_t>(c.n_layers) * shape.max_positions * c.kv_dim();
+  const std::size_t vectors = cache / c.head_size();
+  KvStore kv;
+  if (shape.kv == KvCache::q8) {
+    kv.keys8 = a.template allocate<std::int8_t>(cache);
+    kv.key_scales = a.template allocate<float>(vectors);
+    kv.values8 = a.template allocate<std::int8_t>(cache);
+    kv.value_scales = a.template allocate<float>(vectors);
+  } else if (shape.kv == KvCache::f16) {
+    kv.keys16 = a.template allocate<std::uint16_t>(cache);
+    kv.values16 = a.template allocate<std::uint16_t>(cache);
+  } else {
+    kv.keys = a.template allocate<float>(cache);
+    kv.values = a.template allocate<float>(cache);
+  }
+  return kv;
+}
+
+}  // namespace
+
+TransformerShape Transformer::shape(const ModelFile& file, int max_positions, int max_batch,
+                                    Logits logits, KvCache kv) {
+  TransformerShape shape{file.config, {}, max_positions, max_batch, logits, kv};
+  for (const TensorInfo& t : file.tensors) {
+    if (is_matrix(t.role)) shape.activations.add(t.type);
+  }
+  return shape;
+}
+
+TransformerBytes Transformer::bytes(const TransformerShape& shape) {
+  Sizer state, cache;
+  lay_out_state(state, shape);
+  lay_out_cache(cache, shape);
+  return {state.plan.bytes(), cache.plan.bytes()};
 }
 
 Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool, int max_batch,
@@ -150,63 +158,25 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
                 std::to_string(c.seq_len));
   }
   if (max_batch < 1) throw Error("batch " + std::to_string(max_batch) + " below 1");
-  const std::size_t batch = max_batch;
-  const std::size_t dim = c.dim * batch, hidden = c.hidden_dim * batch, kv_dim = c.kv_dim();
-  const std::size_t positions = max_positions, half_head = c.head_size() / 2;
-  const std::size_t cache = static_cast<std::size_t>(c.n_layers) * positions * kv_dim;
-  const std::size_t vocab = static_cast<std::size_t>(c.vocab_size) * (logits == Logits::all ? batch : 1);
-  arena_ = Arena(bytes(c, max_positions, max_batch, logits, kv).total());
-
-  x_ = arena_.allocate<float>(dim);
-  xb_ = arena_.allocate<float>(dim);
-  xb2_ = arena_.allocate<float>(dim);
-  q_ = arena_.allocate<float>(dim);
-  k_ = arena_.allocate<float>(kv_dim * batch);
-  v_ = arena_.allocate<float>(kv_dim * batch);
-  const std::span<float> xq_scales = arena_.allocate<float>(dim);
-  hb_ = arena_.allocate<float>(hidden);
-  hb2_ = arena_.allocate<float>(hidden);
-  const std::span<float> hq_scales = arena_.allocate<float>(hidden);
-  att_ = arena_.allocate<float>(static_cast<std::size_t>(c.n_heads) * positions * batch);
-  logits_ = arena_.allocate<float>(vocab);
-  rope_freq_ = arena_.allocate<float>(half_head);
-  rope_cos_ = arena_.allocate<float>(half_head * batch);
-  rope_sin_ = arena_.allocate<float>(half_head * batch);
-  xq_ = {arena_.allocate<std::int8_t>(dim), xq_scales,
-         arena_.allocate<BlockQ8_0>(dim / kBlockValues),
-         arena_.allocate<std::int32_t>(dim / kBlockValues)};
-  hq_ = {arena_.allocate<std::int8_t>(hidden), hq_scales,
-         arena_.allocate<BlockQ8_0>(hidden / kBlockValues),
-         arena_.allocate<std::int32_t>(hidden / kBlockValues)};
-  if (kv == KvCache::q8) {
-    const std::size_t vectors = cache / c.head_size();
-    key_cache8_ = arena_.allocate<std::int8_t>(cache);
-    key_scales_ = arena_.allocate<float>(vectors);
-    value_cache8_ = arena_.allocate<std::int8_t>(cache);
-    value_scales_ = arena_.allocate<float>(vectors);
-  } else if (kv == KvCache::f16) {
-    key_cache16_ = arena_.allocate<std::uint16_t>(cache);
-    value_cache16_ = arena_.allocate<std::uint16_t>(cache);
-  } else {
-    key_cache_ = arena_.allocate<float>(cache);
-    value_cache_ = arena_.allocate<float>(cache);
-  }
-
-  kernels::rope_frequencies(rope_freq_, c.rope_theta, c.head_size());
+  const TransformerShape shape = Transformer::shape(model.file, max_positions, max_batch, logits, kv);
+  arena_ = Arena(bytes(shape).total());
+  s_ = lay_out_state(arena_, shape);
+  cache_ = lay_out_cache(arena_, shape);
+  kernels::rope_frequencies(s_.rope_freq, c.rope_theta, c.head_size());
 }
 
 // Each product's matrix comes from the weight source piece by piece. Resident pieces stay
 // valid, so they gather into one parallel region (q, k and v together); a streamed piece holds
 // a stream buffer, so its region runs before the buffer goes back for the next read.
 void Transformer::matmul(std::initializer_list<Product> products, std::span<const float> x,
-                         const InputScratch& scratch, int positions) {
+                         const kernels::InputScratch& scratch, int positions) {
   std::array<Matrix, kMaxJobs> formats{};  // each product's matrix as the model describes it
   for (std::size_t i = 0; i < products.size(); ++i) {
     const Product& p = products.begin()[i];
     formats[i] = tensor_of(model_.weights, p.role, p.layer);
   }
   const MatvecInput in =
-      prepare_input(std::span(formats).first(products.size()), x, positions, scratch);
+      kernels::prepare_input(std::span(formats).first(products.size()), x, positions, scratch);
   std::array<PieceJob, kMaxJobs> jobs;
   std::size_t gathered = 0;
   for (const Product& p : products) {
@@ -298,12 +268,12 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
 void Transformer::rotate(int batch) {
   const Config& c = config();
   const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
-  const std::size_t half_head = rope_freq_.size();
+  const std::size_t half_head = s_.rope_freq.size();
   for (int slot = 0; slot < batch; ++slot) {
-    const std::span<float> q = vector_at(q_, slot, dim);
-    const std::span<float> k = vector_at(k_, slot, kv_dim);
-    const float* cos = rope_cos_.data() + slot * half_head;
-    const float* sin = rope_sin_.data() + slot * half_head;
+    const std::span<float> q = vector_at(s_.q, slot, dim);
+    const std::span<float> k = vector_at(s_.k, slot, kv_dim);
+    const float* cos = s_.rope_cos.data() + slot * half_head;
+    const float* sin = s_.rope_sin.data() + slot * half_head;
     for (int i = 0; i < dim; i += 2) {
       const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
       const float fcr = cos[pair], fci = sin[pair];
@@ -339,16 +309,16 @@ void Transformer::store_kv(int layer, int pos, int batch) {
       const std::size_t from = slot * kv_dim + h * head_size, to = cache_offset(layer, h, pos + slot);
       if (kv_ == KvCache::q8) {
         const std::size_t scale = scale_offset(layer, h, pos + slot);
-        key_scales_[scale] = kernels::quantize_cached(k_.subspan(from, head_size), key_cache8_.data() + to);
-        value_scales_[scale] = kernels::quantize_cached(v_.subspan(from, head_size), value_cache8_.data() + to);
+        cache_.key_scales[scale] = kernels::quantize_cached(s_.k.subspan(from, head_size), cache_.keys8.data() + to);
+        cache_.value_scales[scale] = kernels::quantize_cached(s_.v.subspan(from, head_size), cache_.values8.data() + to);
       } else if (kv_ == KvCache::f16) {
         for (std::size_t i = 0; i < head_size; ++i) {
-          key_cache16_[to + i] = f32_to_f16(k_[from + i]);
-          value_cache16_[to + i] = f32_to_f16(v_[from + i]);
+          cache_.keys16[to + i] = f32_to_f16(s_.k[from + i]);
+          cache_.values16[to + i] = f32_to_f16(s_.v[from + i]);
         }
       } else {
-        std::memcpy(key_cache_.data() + to, k_.data() + from, head_size * sizeof(float));
-        std::memcpy(value_cache_.data() + to, v_.data() + from, head_size * sizeof(float));
+        std::memcpy(cache_.keys.data() + to, s_.k.data() + from, head_size * sizeof(float));
+        std::memcpy(cache_.values.data() + to, s_.v.data() + from, head_size * sizeof(float));
       }
     }
   }
@@ -357,11 +327,11 @@ void Transformer::store_kv(int layer, int pos, int batch) {
 // One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
 void Transformer::attend_head(int layer, int pos, int slot, int h) {
   if (kv_ == KvCache::q8) {
-    attend_head_over<std::int8_t>(key_cache8_, value_cache8_, layer, pos, slot, h);
+    attend_head_over<std::int8_t>(cache_.keys8, cache_.values8, layer, pos, slot, h);
   } else if (kv_ == KvCache::f16) {
-    attend_head_over<std::uint16_t>(key_cache16_, value_cache16_, layer, pos, slot, h);
+    attend_head_over<std::uint16_t>(cache_.keys16, cache_.values16, layer, pos, slot, h);
   } else {
-    attend_head_over<float>(key_cache_, value_cache_, layer, pos, slot, h);
+    attend_head_over<float>(cache_.keys, cache_.values, layer, pos, slot, h);
   }
 }
 
@@ -373,18 +343,18 @@ void Transformer::attend_head_over(std::span<const Cached> keys, std::span<const
   const float scale = std::sqrt(static_cast<float>(head_size));
   const std::size_t vector = static_cast<std::size_t>(slot) * c.dim + static_cast<std::size_t>(h) * head_size;
   const std::span<float> att =
-      att_.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
+      s_.att.subspan((static_cast<std::size_t>(slot) * c.n_heads + h) * max_positions_,
                    static_cast<std::size_t>(pos) + 1);
   const std::size_t head = cache_offset(layer, h / c.kv_mul(), 0);
-  const std::span<float> out = xb_.subspan(vector, static_cast<std::size_t>(head_size));
+  const std::span<float> out = s_.xb.subspan(vector, static_cast<std::size_t>(head_size));
   if constexpr (std::is_same_v<Cached, std::int8_t>) {
     const std::size_t scales = scale_offset(layer, h / c.kv_mul(), 0);
-    kernels::attention_scores(att, q_.data() + vector, keys.data() + head,
-                              key_scales_.data() + scales, head_size, scale);
+    kernels::attention_scores(att, s_.q.data() + vector, keys.data() + head,
+                              cache_.key_scales.data() + scales, head_size, scale);
     kernels::softmax(att);
-    kernels::attention_mix(out, att, values.data() + head, value_scales_.data() + scales);
+    kernels::attention_mix(out, att, values.data() + head, cache_.value_scales.data() + scales);
   } else {
-    kernels::attention_scores(att, q_.data() + vector, keys.data() + head, head_size, scale);
+    kernels::attention_scores(att, s_.q.data() + vector, keys.data() + head, head_size, scale);
     kernels::softmax(att);
     kernels::attention_mix(out, att, values.data() + head);
   }
@@ -431,42 +401,42 @@ std::span<float> Transformer::forward_batch(std::span<const int> tokens, int pos
     throw Error("forward_batch: every position's logits asked of a transformer planned for the last");
   }
   const std::size_t dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
-  const std::size_t half_head = rope_freq_.size();
-  const std::span<float> x = x_.first(dim * batch), xb = xb_.first(dim * batch);
-  const std::span<float> xb2 = xb2_.first(dim * batch), q = q_.first(dim * batch);
-  const std::span<float> hb = hb_.first(hidden * batch), hb2 = hb2_.first(hidden * batch);
+  const std::size_t half_head = s_.rope_freq.size();
+  const std::span<float> x = s_.x.first(dim * batch), xb = s_.xb.first(dim * batch);
+  const std::span<float> xb2 = s_.xb2.first(dim * batch), q = s_.q.first(dim * batch);
+  const std::span<float> hb = s_.hb.first(hidden * batch), hb2 = s_.hb2.first(hidden * batch);
 
   for (int s = 0; s < batch; ++s) {
     const EmbeddingRow row = weights_->embedding(tokens[s]);
     kernels::embedding_row(vector_at(x, s, dim), row.table, row.row);
     // The rotation angles depend only on the position: computed once for all layers.
-    kernels::rope_angles(rope_freq_, pos + s, vector_at(rope_cos_, s, half_head),
-                         vector_at(rope_sin_, s, half_head));
+    kernels::rope_angles(s_.rope_freq, pos + s, vector_at(s_.rope_cos, s, half_head),
+                         vector_at(s_.rope_sin, s, half_head));
   }
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = w.layers[l];
-    const std::span<float> k = k_.first(kv_dim * batch), v = v_.first(kv_dim * batch);
+    const std::span<float> k = s_.k.first(kv_dim * batch), v = s_.v.first(kv_dim * batch);
 
     for (int s = 0; s < batch; ++s) {
       kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.attn_norm, c.norm_eps);
     }
-    matmul({{q, TensorRole::wq, l}, {k, TensorRole::wk, l}, {v, TensorRole::wv, l}}, xb, xq_, batch);
+    matmul({{q, TensorRole::wq, l}, {k, TensorRole::wk, l}, {v, TensorRole::wv, l}}, xb, s_.xq, batch);
     rotate(batch);
     store_kv(l, pos, batch);
     attention(l, pos, batch);
 
-    matmul({{xb2, TensorRole::wo, l}}, xb, xq_, batch);
+    matmul({{xb2, TensorRole::wo, l}}, xb, s_.xq, batch);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += xb2[i];
 
     for (int s = 0; s < batch; ++s) {
       kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.ffn_norm, c.norm_eps);
     }
-    matmul({{hb, TensorRole::w1, l}, {hb2, TensorRole::w3, l}}, xb, xq_, batch);
+    matmul({{hb, TensorRole::w1, l}, {hb2, TensorRole::w3, l}}, xb, s_.xq, batch);
     for (int s = 0; s < batch; ++s) {
       kernels::swiglu(vector_at(hb, s, hidden), vector_at(hb2, s, hidden));
     }
-    matmul({{xb, TensorRole::w2, l}}, hb, hq_, batch);
+    matmul({{xb, TensorRole::w2, l}}, hb, s_.hq, batch);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += xb[i];
   }
 
@@ -478,8 +448,8 @@ std::span<float> Transformer::forward_batch(std::span<const int> tokens, int pos
     kernels::rmsnorm(xs, xs, w.final_norm, c.norm_eps);
   }
   const std::span<float> logits =
-      logits_.first(static_cast<std::size_t>(c.vocab_size) * (batch - first));
-  matmul({{logits, TensorRole::classifier, -1}}, out, xq_, batch - first);
+      s_.logits.first(static_cast<std::size_t>(c.vocab_size) * (batch - first));
+  matmul({{logits, TensorRole::classifier, -1}}, out, s_.xq, batch - first);
   return logits;
 }
 

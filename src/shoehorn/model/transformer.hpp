@@ -19,14 +19,6 @@
 
 namespace shoehorn {
 
-// Room for a batch of input vectors in the quantized forms that weights multiply with.
-struct InputScratch {
-  std::span<std::int8_t> q;       // llama2.c Q8 groups
-  std::span<float> scales;
-  std::span<BlockQ8_0> blocks;    // ggml Q8_0 (for Q8_0 and Q4_0 weights)
-  std::span<std::int32_t> sums;   // each block's sum (for interleaved weights)
-};
-
 // Prompt positions per batch by default (--chunk): a layer's activations for this many stay in
 // cache while each weight row (resident or streamed) is read once for all of them.
 inline constexpr int kPrefillBatch = 32;
@@ -49,6 +41,36 @@ struct TransformerBytes {
   std::size_t total() const { return activations + kv_cache; }
 };
 
+// The forward pass's buffers (llama2.c's RunState), max_batch vectors each, one after another.
+struct RunState {
+  std::span<float> x, xb, xb2, hb, hb2, q, k, v, att, logits;
+  std::span<float> rope_cos, rope_sin;  // max_batch x head_size / 2
+  std::span<float> rope_freq;           // head_size / 2
+  // The current input vectors in the weights' activation types: for dim- and hidden-sized
+  // inputs.
+  kernels::InputScratch xq, hq;
+};
+
+// The KV cache: n_layers x n_kv_heads x max_positions x head_size (see cache_offset): floats,
+// half floats, or int8 values with a scale per position and head (what the KvCache says; the
+// other spans are empty).
+struct KvStore {
+  std::span<float> keys, values;
+  std::span<std::uint16_t> keys16, values16;
+  std::span<std::int8_t> keys8, values8;
+  std::span<float> key_scales, value_scales;  // n_layers x n_kv_heads x max_positions
+};
+
+// What a Transformer's buffers are sized from.
+struct TransformerShape {
+  Config config;
+  kernels::Activations activations;  // what its weights' inputs are quantized to
+  int max_positions = 1;
+  int max_batch = 1;
+  Logits logits = Logits::last;
+  KvCache kv = KvCache::f32;
+};
+
 class Transformer {
  public:
   // max_positions: how many positions forward() will be called for (1..seq_len).
@@ -62,7 +84,15 @@ class Transformer {
               int max_batch = 1, WeightSource* weights = nullptr, Logits logits = Logits::last,
               KvCache kv = KvCache::f32);
 
-  static TransformerBytes bytes(const Config& config, int max_positions, int max_batch,
+  // It points into itself (its resident weights) and lends its buffers out: it stays put.
+  Transformer(const Transformer&) = delete;
+  Transformer& operator=(const Transformer&) = delete;
+  Transformer(Transformer&&) = delete;
+  Transformer& operator=(Transformer&&) = delete;
+
+  static TransformerBytes bytes(const TransformerShape& shape);
+  // The shape of a transformer over a model of this file (its tensors' types).
+  static TransformerShape shape(const ModelFile& file, int max_positions, int max_batch,
                                 Logits logits = Logits::last, KvCache kv = KvCache::f32);
 
   // Runs token at position pos (0 <= pos < max_positions) and returns the logits, which stay
@@ -100,7 +130,7 @@ class Transformer {
   };
   // The products that read the same input x (positions vectors), quantized once into scratch.
   void matmul(std::initializer_list<Product> products, std::span<const float> x,
-              const InputScratch& scratch, int positions);
+              const kernels::InputScratch& scratch, int positions);
   void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in,
                 std::int64_t parallel_work);
   void read_and_multiply(const PieceJob& job, int rows_per_read, const kernels::MatvecInput& in);
@@ -123,19 +153,8 @@ class Transformer {
   Logits logits_kept_;
   KvCache kv_;
   Arena arena_;
-  // Activations (llama2.c's RunState names), max_batch vectors each, one after another.
-  std::span<float> x_, xb_, xb2_, hb_, hb2_, q_, k_, v_, att_, logits_;
-  // n_layers x n_kv_heads x max_positions x head_size (see cache_offset): floats, half floats,
-  // or int8 values with a scale per position and head (what kv_ says; the rest are empty).
-  std::span<float> key_cache_, value_cache_;
-  std::span<std::uint16_t> key_cache16_, value_cache16_;
-  std::span<std::int8_t> key_cache8_, value_cache8_;
-  std::span<float> key_scales_, value_scales_;  // n_layers x n_kv_heads x max_positions
-  std::span<float> rope_cos_, rope_sin_;      // max_batch x head_size / 2
-  std::span<float> rope_freq_;                // head_size / 2
-  // The current input vectors quantized for the weights' formats: for dim- and hidden-sized
-  // inputs.
-  InputScratch xq_, hq_;
+  RunState s_;
+  KvStore cache_;
 };
 
 }  // namespace shoehorn

@@ -2,55 +2,6 @@
 
 namespace shoehorn {
 
-const char* to_string(WeightType type) {
-  switch (type) {
-    case WeightType::f32: return "F32";
-    case WeightType::q8_group: return "Q8_G";
-    case WeightType::f16: return "F16";
-    case WeightType::q8_0: return "Q8_0";
-    case WeightType::q4_0: return "Q4_0";
-    case WeightType::q8_0x8: return "Q8_0x8";
-    case WeightType::q4_0x8: return "Q4_0x8";
-  }
-  return "?";
-}
-
-std::uint64_t stored_bytes(WeightType type, std::uint64_t count, int group_size) {
-  switch (type) {
-    case WeightType::f32: return count * 4;
-    case WeightType::q8_group: return count + 4 * (count / static_cast<std::uint64_t>(group_size));
-    case WeightType::f16:
-    case WeightType::q8_0:
-    case WeightType::q4_0: return quant_bytes(*quant_type(type), count);
-    case WeightType::q8_0x8: return quant_bytes(QuantType::q8_0, count);
-    case WeightType::q4_0x8: return quant_bytes(QuantType::q4_0, count);
-  }
-  return 0;
-}
-
-std::optional<QuantType> quant_type(WeightType type) {
-  switch (type) {
-    case WeightType::f32: return QuantType::f32;
-    case WeightType::f16: return QuantType::f16;
-    case WeightType::q8_0: return QuantType::q8_0;
-    case WeightType::q4_0: return QuantType::q4_0;
-    case WeightType::q8_group:
-    case WeightType::q8_0x8:
-    case WeightType::q4_0x8: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-WeightType weight_type(QuantType type) {
-  switch (type) {
-    case QuantType::f32: return WeightType::f32;
-    case QuantType::f16: return WeightType::f16;
-    case QuantType::q8_0: return WeightType::q8_0;
-    case QuantType::q4_0: return WeightType::q4_0;
-  }
-  return WeightType::f32;
-}
-
 std::string tensor_name(TensorRole role, int layer) {
   const std::string blk = "blk." + std::to_string(layer) + ".";
   switch (role) {
@@ -71,7 +22,7 @@ std::string tensor_name(TensorRole role, int layer) {
 }
 
 void place_tensor(Weights& w, TensorRole role, int layer, const Matrix& m) {
-  const std::span<const float> vector(m.f32, static_cast<std::size_t>(m.cols));
+  const std::span<const float> vector(m.blocks<float>(), static_cast<std::size_t>(m.cols));
   LayerWeights* l = layer >= 0 ? &w.layers[static_cast<std::size_t>(layer)] : nullptr;
   switch (role) {
     case TensorRole::token_embedding: w.token_embedding = m; break;
@@ -148,7 +99,7 @@ Matrix norm_matrix(std::span<const float> norm) {
   Matrix m;
   m.rows = 1;
   m.cols = static_cast<int>(norm.size());
-  m.f32 = norm.data();
+  m.data = norm.data();
   return m;
 }
 

@@ -12,51 +12,9 @@
 
 #include "shoehorn/memory/arena.hpp"
 #include "shoehorn/model/config.hpp"
-#include "shoehorn/quant/blocks.hpp"
+#include "shoehorn/quant/matrix.hpp"
 
 namespace shoehorn {
-
-enum class WeightType : std::uint8_t {
-  f32,       // plain floats
-  q8_group,  // llama2.c version 2: int8 values, then one float scale per group
-  f16,       // IEEE half floats (GGUF F16)
-  q8_0,      // ggml Q8_0 blocks
-  q4_0,      // ggml Q4_0 blocks
-  q8_0x8,    // Q8_0 rows interleaved by eight for the SIMD kernels (in memory only)
-  q4_0x8,    // Q4_0 rows the same way
-};
-
-const char* to_string(WeightType type);
-
-// Bytes that `count` values of `type` take in a file (count must be a multiple of the group or
-// block).
-std::uint64_t stored_bytes(WeightType type, std::uint64_t count, int group_size);
-
-// The GGUF block format of a weight type (q8_group has none: llama2.c's own format).
-std::optional<QuantType> quant_type(WeightType type);
-WeightType weight_type(QuantType type);
-
-// y = W x with W stored row-major, rows x cols.
-struct Matrix {
-  WeightType type = WeightType::f32;
-  int rows = 0;
-  int cols = 0;
-  int group_size = 0;                // q8_group only
-  const float* f32 = nullptr;        // rows * cols (f32)
-  const std::int8_t* q = nullptr;    // rows * cols (q8_group)
-  const float* scales = nullptr;     // rows * cols / group_size (q8_group)
-  const std::uint16_t* f16 = nullptr;   // rows * cols (f16)
-  const BlockQ8_0* q8_0 = nullptr;      // rows * cols / 32 (q8_0)
-  const BlockQ4_0* q4_0 = nullptr;      // rows * cols / 32 (q4_0)
-  const BlockQ8_0x8* q8_0x8 = nullptr;  // rows / 8 groups * cols / 32 (q8_0x8)
-  const BlockQ4_0x8* q4_0x8 = nullptr;  // rows / 8 groups * cols / 32 (q4_0x8)
-};
-
-// False for a matrix whose rows are not in memory (they stream).
-inline bool has_data(const Matrix& m) {
-  return m.f32 != nullptr || m.q != nullptr || m.f16 != nullptr || m.q8_0 != nullptr ||
-         m.q4_0 != nullptr || m.q8_0x8 != nullptr || m.q4_0x8 != nullptr;
-}
 
 struct LayerWeights {
   std::span<const float> attn_norm;
@@ -109,7 +67,7 @@ std::vector<TensorInfo> execution_order(const Config& config, bool shared_classi
 
 // A tensor of the weights as a Matrix (a norm is one f32 row).
 Matrix tensor_of(const Weights& weights, TensorRole role, int layer);
-// Puts a tensor where the forward pass looks for it (a norm's values are m.f32, m.cols long).
+// Puts a tensor where the forward pass looks for it (a norm's m.cols values are F32 m.data).
 // layer is ignored for tensors outside the layers.
 void place_tensor(Weights& weights, TensorRole role, int layer, const Matrix& m);
 

@@ -1,40 +1,125 @@
-// Block formats of llama.cpp (ggml), laid out exactly as ggml lays them out, so that GGUF tensor
-// data is these structs' bytes (with each f16 scale in the file's byte order).
+// Block formats of llama.cpp (ggml), laid out exactly as ggml-common.h lays them out, so that
+// GGUF tensor data is arrays of these structs' bytes (each multi-byte field in the file's byte
+// order; types.hpp lists those fields). In memory the fields are in host order.
 //
-//   Q8_0: 32 values per block: f16 scale d, then 32 int8 q; value = q * d.
-//   Q4_0: 32 values per block: f16 scale d, then 16 bytes; byte j holds element j in its low
-//         nibble and element j + 16 in its high nibble; value = (nibble - 8) * d.
-//
-// Quantization follows ggml's reference code (quantize_row_q8_0_ref, quantize_row_q4_0_ref),
-// which is what llama.cpp's quantizer uses, so a model quantized here has llama.cpp's bits.
+// 32-value blocks ("legacy" types): value = d * q (Q8_0, Q4_0 with q = nibble - 8, Q5_0 with a
+// fifth bit in qh), or d * q + m (Q4_1, Q5_1); IQ4_NL maps each nibble through a fixed table of
+// 16 non-uniform levels. 256-value "super-blocks" (K-quants, IQ4_XS, ternary) hold 6- or 8-bit
+// sub-block scales under one or two f16 scales. Q8_1 and Q8_K are the activations that Q4_1 /
+// Q5_1 and the 256-value types multiply with; no GGUF holds them.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
-#include <vector>
-
-#include "shoehorn/io/byte_order.hpp"
 
 namespace shoehorn {
 
-// ggml's type ids (GGUF's tensor type field) of the formats shoehorn computes with.
-enum class QuantType : std::uint32_t { f32 = 0, f16 = 1, q4_0 = 2, q8_0 = 8 };
-
-const char* to_string(QuantType type);  // "F32", "F16", "Q4_0", "Q8_0"
-
-inline constexpr int kBlockValues = 32;  // values per Q8_0 and Q4_0 block
+inline constexpr int kBlockValues = 32;   // values per legacy block (QK4_0 ... QK8_1, QK4_NL)
+inline constexpr int kSuperValues = 256;  // values per super-block (QK_K)
+inline constexpr int kKScaleBytes = 12;   // Q4_K and Q5_K: 8 six-bit scales and 8 six-bit mins
 
 struct BlockQ8_0 {
-  std::uint16_t d;  // f16 bits, host order in memory
+  std::uint16_t d;  // f16 bits
   std::int8_t qs[kBlockValues];
 };
 struct BlockQ4_0 {
   std::uint16_t d;
+  std::uint8_t qs[kBlockValues / 2];  // byte j: value j (low nibble), value j + 16 (high)
+};
+struct BlockQ4_1 {
+  std::uint16_t d;
+  std::uint16_t m;
   std::uint8_t qs[kBlockValues / 2];
 };
+struct BlockQ5_0 {
+  std::uint16_t d;
+  std::uint8_t qh[4];  // bit j of this little-endian-in-memory uint32: value j's fifth bit
+  std::uint8_t qs[kBlockValues / 2];
+};
+struct BlockQ5_1 {
+  std::uint16_t d;
+  std::uint16_t m;
+  std::uint8_t qh[4];
+  std::uint8_t qs[kBlockValues / 2];
+};
+struct BlockQ8_1 {
+  std::uint16_t d;
+  std::uint16_t s;  // d times the sum of qs, as f16
+  std::int8_t qs[kBlockValues];
+};
+struct BlockIQ4_NL {
+  std::uint16_t d;
+  std::uint8_t qs[kBlockValues / 2];
+};
+
+struct BlockQ2_K {
+  std::uint8_t scales[kSuperValues / 16];  // per 16 values: scale (low nibble), min (high)
+  std::uint8_t qs[kSuperValues / 4];
+  std::uint16_t d;
+  std::uint16_t dmin;
+};
+struct BlockQ3_K {
+  std::uint8_t hmask[kSuperValues / 8];
+  std::uint8_t qs[kSuperValues / 4];
+  std::uint8_t scales[12];  // 16 six-bit scales
+  std::uint16_t d;
+};
+struct BlockQ4_K {
+  std::uint16_t d;
+  std::uint16_t dmin;
+  std::uint8_t scales[kKScaleBytes];
+  std::uint8_t qs[kSuperValues / 2];
+};
+struct BlockQ5_K {
+  std::uint16_t d;
+  std::uint16_t dmin;
+  std::uint8_t scales[kKScaleBytes];
+  std::uint8_t qh[kSuperValues / 8];
+  std::uint8_t qs[kSuperValues / 2];
+};
+struct BlockQ6_K {
+  std::uint8_t ql[kSuperValues / 2];
+  std::uint8_t qh[kSuperValues / 4];
+  std::int8_t scales[kSuperValues / 16];
+  std::uint16_t d;
+};
+struct BlockQ8_K {
+  float d;
+  std::int8_t qs[kSuperValues];
+  std::int16_t bsums[kSuperValues / 16];  // the sum of each 16 values
+};
+struct BlockIQ4_XS {
+  std::uint16_t d;
+  std::uint16_t scales_h;                  // the high 2 bits of 8 six-bit scales
+  std::uint8_t scales_l[kSuperValues / 64];  // their low 4 bits
+  std::uint8_t qs[kSuperValues / 2];
+};
+struct BlockTQ1_0 {
+  std::uint8_t qs[(kSuperValues - 4 * kSuperValues / 64) / 5];  // five base-3 digits a byte
+  std::uint8_t qh[kSuperValues / 64];                           // four a byte
+  std::uint16_t d;
+};
+struct BlockTQ2_0 {
+  std::uint8_t qs[kSuperValues / 4];  // 2 bits a value: 0, 1, 2 = -1, 0, +1
+  std::uint16_t d;
+};
+
 static_assert(sizeof(BlockQ8_0) == 34 && offsetof(BlockQ8_0, qs) == 2, "ggml's block_q8_0");
 static_assert(sizeof(BlockQ4_0) == 18 && offsetof(BlockQ4_0, qs) == 2, "ggml's block_q4_0");
+static_assert(sizeof(BlockQ4_1) == 20 && offsetof(BlockQ4_1, qs) == 4, "ggml's block_q4_1");
+static_assert(sizeof(BlockQ5_0) == 22 && offsetof(BlockQ5_0, qs) == 6, "ggml's block_q5_0");
+static_assert(sizeof(BlockQ5_1) == 24 && offsetof(BlockQ5_1, qs) == 8, "ggml's block_q5_1");
+static_assert(sizeof(BlockQ8_1) == 36 && offsetof(BlockQ8_1, qs) == 4, "ggml's block_q8_1");
+static_assert(sizeof(BlockIQ4_NL) == 18, "ggml's block_iq4_nl");
+static_assert(sizeof(BlockQ2_K) == 84 && offsetof(BlockQ2_K, d) == 80, "ggml's block_q2_K");
+static_assert(sizeof(BlockQ3_K) == 110 && offsetof(BlockQ3_K, d) == 108, "ggml's block_q3_K");
+static_assert(sizeof(BlockQ4_K) == 144 && offsetof(BlockQ4_K, qs) == 16, "ggml's block_q4_K");
+static_assert(sizeof(BlockQ5_K) == 176 && offsetof(BlockQ5_K, qs) == 48, "ggml's block_q5_K");
+static_assert(sizeof(BlockQ6_K) == 210 && offsetof(BlockQ6_K, d) == 208, "ggml's block_q6_K");
+static_assert(sizeof(BlockQ8_K) == 292 && offsetof(BlockQ8_K, bsums) == 260, "ggml's block_q8_K");
+static_assert(sizeof(BlockIQ4_XS) == 136 && offsetof(BlockIQ4_XS, qs) == 8, "ggml's block_iq4_xs");
+static_assert(sizeof(BlockTQ1_0) == 54 && offsetof(BlockTQ1_0, d) == 52, "ggml's block_tq1_0");
+static_assert(sizeof(BlockTQ2_0) == 66 && offsetof(BlockTQ2_0, d) == 64, "ggml's block_tq2_0");
 
 // Eight Q8_0 rows' blocks of one column range, interleaved for SIMD integer dot products: a
 // layout in memory only, never in a file. Row r's scale is d[r]; its value 4j + i (j < 8,
@@ -66,34 +151,8 @@ inline int interleaved_value(const BlockQ4_0x8& b, int row, int j) {
   return (j < 16 ? byte & 0x0F : byte >> 4) - 8;
 }
 
-// Eight rows of `blocks` blocks each (row after row) as `blocks` interleaved blocks.
-void interleave_rows(std::span<const BlockQ8_0> rows, int blocks, std::span<BlockQ8_0x8> out);
-void interleave_rows(std::span<const BlockQ4_0> rows, int blocks, std::span<BlockQ4_0x8> out);
-
-// Values per block and bytes per block of a type (1 and 4 for F32, 1 and 2 for F16).
-int block_values(QuantType type);
-int block_bytes(QuantType type);
-// Bytes that count values take (count must be a multiple of the block).
-std::uint64_t quant_bytes(QuantType type, std::uint64_t count);
-
-// x.size() == kBlockValues * out.size().
-void quantize_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
-void quantize_q4_0(std::span<const float> x, std::span<BlockQ4_0> out);
-void dequantize(std::span<const BlockQ8_0> blocks, std::span<float> out);
-// Row `row` (< 8) of interleaved blocks.
-void dequantize(std::span<const BlockQ8_0x8> blocks, int row, std::span<float> out);
-void dequantize(std::span<const BlockQ4_0x8> blocks, int row, std::span<float> out);
-void dequantize(std::span<const BlockQ4_0> blocks, std::span<float> out);
-void dequantize(std::span<const std::uint16_t> halves, std::span<float> out);
-
-// Row-major values as the bytes of a tensor of `type` in `order`: GGUF tensor data.
-// values.size() must be a multiple of the type's block.
-std::vector<std::byte> encode_values(QuantType type, std::span<const float> values,
-                                     ByteOrder order);
-
-// Converts the f16 fields between host order and `order`, in place (both directions: a swap).
-void swap_to(ByteOrder order, std::span<std::uint16_t> halves);
-void swap_to(ByteOrder order, std::span<BlockQ8_0> blocks);
-void swap_to(ByteOrder order, std::span<BlockQ4_0> blocks);
+// IQ4_NL's and IQ4_XS's 16 levels (ggml's kvalues_iq4nl).
+inline constexpr std::int8_t kIQ4Levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                               1,    13,   25,  38,  53,  69,  89,  113};
 
 }  // namespace shoehorn

@@ -44,3 +44,19 @@ constexpr std::uint16_t f32_to_f16(float f) {
 }
 
 }  // namespace shoehorn
+
+namespace shoehorn {
+
+// bfloat16 is a float's high half: widening is exact.
+constexpr float bf16_to_f32(std::uint16_t h) {
+  return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
+}
+
+// ggml's GGML_FP32_TO_BF16: round to nearest even; a NaN stays a (quiet) NaN.
+constexpr std::uint16_t f32_to_bf16(float f) {
+  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+  if ((x & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((x >> 16) | 64);
+  return static_cast<std::uint16_t>((x + (0x7FFFu + ((x >> 16) & 1))) >> 16);
+}
+
+}  // namespace shoehorn

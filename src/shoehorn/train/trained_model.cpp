@@ -75,7 +75,7 @@ Model trained_model(const TrainConfig& config, const std::vector<NamedArray>& we
     Matrix m;
     m.rows = s.rows;
     m.cols = s.cols;
-    m.f32 = values.data();
+    m.data = values.data();
     if (s.block < 0) {
       place_tensor(model.weights, s.role, -1, m);
       continue;

@@ -1,0 +1,160 @@
+// The scalar kernel table: every weight type's rows, portable C++ on every target (the
+// big-endian build included). SIMD paths start from it and replace what they compute faster.
+#include <algorithm>
+#include <array>
+
+#include "shoehorn/kernels/block_rows.hpp"
+#include "shoehorn/quant/type_functions.hpp"
+
+namespace shoehorn::kernels {
+
+namespace {
+
+void f32_rows(float* out, const float* w, const float* x, int n, int row_begin, int row_end) {
+  // Four rows at a time: four independent sums keep the pipeline busy while each sum still
+  // adds its terms in column order, exactly as llama2.c does.
+  int r = row_begin;
+  for (; r + 4 <= row_end; r += 4) {
+    const float* w0 = w + static_cast<std::size_t>(r) * n;
+    const float* w1 = w0 + n;
+    const float* w2 = w1 + n;
+    const float* w3 = w2 + n;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int j = 0; j < n; ++j) {
+      const float xj = x[j];
+      a0 += w0[j] * xj;
+      a1 += w1[j] * xj;
+      a2 += w2[j] * xj;
+      a3 += w3[j] * xj;
+    }
+    out[r] = a0;
+    out[r + 1] = a1;
+    out[r + 2] = a2;
+    out[r + 3] = a3;
+  }
+  for (; r < row_end; ++r) {
+    const float* wr = w + static_cast<std::size_t>(r) * n;
+    float acc = 0.0f;
+    for (int j = 0; j < n; ++j) acc += wr[j] * x[j];
+    out[r] = acc;
+  }
+}
+
+void q8_group_rows(float* out, const Matrix& w, const std::int8_t* xq, const float* xscales,
+                   int row_begin, int row_end) {
+  const int n = w.cols;
+  const int gs = w.group_size;
+  const std::int8_t* q = w.blocks<std::int8_t>();
+  for (int r = row_begin; r < row_end; ++r) {
+    const std::size_t base = static_cast<std::size_t>(r) * n;
+    const std::int8_t* wq = q + base;
+    float val = 0.0f;
+    for (int j = 0; j + gs <= n; j += gs) {
+      std::int32_t ival = 0;
+      for (int k = 0; k < gs; ++k) {
+        ival += static_cast<std::int32_t>(xq[j + k]) * static_cast<std::int32_t>(wq[j + k]);
+      }
+      val += static_cast<float>(ival) * w.scales[(base + j) / gs] * xscales[j / gs];
+    }
+    out[r] = val;
+  }
+}
+
+// Every half (or bfloat16) as a float: one table lookup per weight.
+template <float (*Widen)(std::uint16_t)>
+const std::array<float, 1 << 16>& widened() {
+  static const std::array<float, 1 << 16> table = [] {
+    std::array<float, 1 << 16> t{};
+    for (std::size_t h = 0; h < t.size(); ++h) t[h] = Widen(static_cast<std::uint16_t>(h));
+    return t;
+  }();
+  return table;
+}
+
+template <float (*Widen)(std::uint16_t)>
+void half_rows(float* out, const Matrix& w, const float* x, int row_begin, int row_end) {
+  const std::array<float, 1 << 16>& half = widened<Widen>();
+  const int n = w.cols;
+  const std::uint16_t* halves = w.blocks<std::uint16_t>();
+  for (int r = row_begin; r < row_end; ++r) {
+    const std::uint16_t* wr = halves + static_cast<std::size_t>(r) * n;
+    float acc = 0.0f;
+    for (int j = 0; j < n; ++j) acc += half[wr[j]] * x[j];
+    out[r] = acc;
+  }
+}
+
+float widen_f16(std::uint16_t h) { return f16_to_f32(h); }
+float widen_bf16(std::uint16_t h) { return bf16_to_f32(h); }
+
+// Rows in chunks that stay in cache while every position of the batch reads them.
+constexpr int kRowsPerChunk = 16;
+
+template <class Rows>
+void for_each_position(const Matrix& w, std::size_t out_stride, const MatvecInput& in,
+                       int row_begin, int row_end, Rows rows) {
+  for (int chunk = row_begin; chunk < row_end; chunk += kRowsPerChunk) {
+    const int chunk_end = std::min(row_end, chunk + kRowsPerChunk);
+    for (int p = 0; p < in.positions; ++p) {
+      rows(static_cast<std::size_t>(p) * out_stride, static_cast<std::size_t>(p) * w.cols, chunk,
+           chunk_end);
+    }
+  }
+}
+
+void f32_entry(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+               int row_begin, int row_end) {
+  for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
+    f32_rows(out + o, w.blocks<float>(), in.f32.data() + i, w.cols, b, e);
+  });
+}
+
+template <float (*Widen)(std::uint16_t)>
+void half_entry(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                int row_begin, int row_end) {
+  for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
+    half_rows<Widen>(out + o, w, in.f32.data() + i, b, e);
+  });
+}
+
+void q8_group_entry(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
+                    int row_begin, int row_end) {
+  for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
+    q8_group_rows(out + o, w, in.q.data() + i,
+                  in.scales.data() + i / static_cast<std::size_t>(w.group_size), b, e);
+  });
+}
+
+void quantize_q8_0_input(std::span<const float> x, std::span<BlockQ8_0> out) {
+  shoehorn::quantize_q8_0(x.data(), out.data(), x.size());
+}
+
+BlockKernels make_scalar_kernels() {
+  BlockKernels k{};
+  auto set = [&](WeightType type, RowsFn rows) { k.rows[static_cast<std::size_t>(type)] = rows; };
+  set(WeightType::f32, f32_entry);
+  set(WeightType::f16, half_entry<widen_f16>);
+  set(WeightType::bf16, half_entry<widen_bf16>);
+  set(WeightType::q8_group, q8_group_entry);
+  set(WeightType::q8_0, rows_entry<BlockQ8_0, BlockQ8_0, block_rows_scalar<BlockQ8_0>>);
+  set(WeightType::q4_0, rows_entry<BlockQ4_0, BlockQ8_0, block_rows_scalar<BlockQ4_0>>);
+  set(WeightType::q8_0x8, interleaved_entry<BlockQ8_0x8, interleaved_rows_scalar<BlockQ8_0x8>>);
+  set(WeightType::q4_0x8, interleaved_entry<BlockQ4_0x8, interleaved_rows_scalar<BlockQ4_0x8>>);
+  k.quantize_q8_0 = quantize_q8_0_input;
+  k.attention_scores = attention_scores_scalar<float>;
+  k.attention_mix = attention_mix_scalar<float>;
+  k.attention_scores_f16 = attention_scores_scalar<std::uint16_t>;
+  k.attention_mix_f16 = attention_mix_scalar<std::uint16_t>;
+  k.attention_scores_q8 = attention_scores_scalar<std::int8_t>;
+  k.attention_mix_q8 = attention_mix_scalar<std::int8_t>;
+  return k;
+}
+
+}  // namespace
+
+const BlockKernels& scalar_kernels() {
+  static const BlockKernels kernels = make_scalar_kernels();
+  return kernels;
+}
+
+}  // namespace shoehorn::kernels
