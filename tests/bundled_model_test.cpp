@@ -20,7 +20,7 @@ TEST(BundledModel, IsTheTrainedGgufWithItsTokenizer) {
   EXPECT_EQ(model.config().n_layers, 5);
   EXPECT_EQ(model.config().vocab_size, 1024);
   EXPECT_EQ(model.config().seq_len, 256);
-  const std::optional<Vocab> vocab = cli::find_vocab(model, std::nullopt);
+  const std::optional<Vocab> vocab = cli::find_vocab(model.file, std::nullopt);
   ASSERT_TRUE(vocab.has_value());
   EXPECT_EQ(vocab->size(), 1024);
 }

@@ -35,24 +35,24 @@ Vocab read_vocab_file(const std::string& path) {
   return std::move(*vocab);
 }
 
-std::optional<Vocab> find_vocab(const Model& model, const std::optional<std::string>& path) {
+std::optional<Vocab> find_vocab(const ModelFile& file, const std::optional<std::string>& path) {
   if (path) return read_vocab_file(*path);
   std::error_code ec;
-  if (std::filesystem::is_regular_file(model.file.path, ec)) {
-    const FileSource source(model.file.path);
+  if (std::filesystem::is_regular_file(file.path, ec)) {
+    const FileSource source(file.path);
     if (is_gguf(source)) {
       if (std::optional<Vocab> own = gguf_vocab(read_gguf(source))) return own;
     }
   }
   const std::filesystem::path beside =
-      std::filesystem::path(model.file.path).parent_path() / "tokenizer.bin";
+      std::filesystem::path(file.path).parent_path() / "tokenizer.bin";
   if (std::filesystem::is_regular_file(beside, ec)) return read_vocab_file(beside.string());
   if (std::filesystem::is_regular_file("tokenizer.bin", ec)) return read_vocab_file("tokenizer.bin");
   return std::nullopt;
 }
 
 Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path) {
-  std::optional<Vocab> vocab = find_vocab(model, path);
+  std::optional<Vocab> vocab = find_vocab(model.file, path);
   if (!vocab) {
     fail(model.file.path, "no tokenizer given (-z), none in the model, and no tokenizer.bin "
                           "beside the model or in the current directory");
@@ -244,13 +244,32 @@ KernelPathScope::KernelPathScope(const std::string& name) : previous_(kernels::k
 
 KernelPathScope::~KernelPathScope() { kernels::set_kernel_path(previous_); }
 
+std::optional<WeightType> writable_type(const std::string& name) {
+  const std::optional<WeightType> type = parse_weight_type(name);
+  if (!type || traits(*type).quantize == nullptr) return std::nullopt;
+  return type;
+}
+
+std::string written_types() {
+  std::string names;
+  for (std::size_t i = 0; i < kWeightTypeCount; ++i) {
+    std::string name = to_string(static_cast<WeightType>(i));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (writable_type(name)) names += (names.empty() ? "" : ", ") + name;
+  }
+  return names;
+}
+
 void ModelOutputFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--format", format, "Output format: gguf or llama2c (default: gguf for *.gguf)")
       ->check(CLI::IsMember({"gguf", "llama2c"}));
   cmd.add_option("--quant", quant,
-                 "GGUF matrix format: f32, f16, q8_0 or q4_0 (rows that are not whole blocks "
-                 "stay f16; norms f32)")
-      ->check(CLI::IsMember({"f32", "f16", "q8_0", "q4_0"}));
+                 "GGUF matrix type: " + written_types() +
+                     " (rows that are not whole blocks stay f16; norms f32). Default: each "
+                     "tensor as it is (F32 where GGUF has no such type)")
+      ->check([](const std::string& name) {
+        return writable_type(name) ? std::string() : "not a type shoehorn writes: " + written_types();
+      });
   cmd.add_option("--alignment", alignment, "GGUF data alignment in bytes (default 32)")
       ->check([](const std::string& text) {
         const unsigned long v = std::strtoul(text.c_str(), nullptr, 10);
@@ -280,10 +299,13 @@ bool ModelOutputFlags::writes_gguf(const CLI::App& cmd, const std::string& outpu
   return gguf;
 }
 
+std::optional<WeightType> ModelOutputFlags::requested_quant() const {
+  return quant.empty() ? std::nullopt : writable_type(quant);
+}
+
 GgufWriteOptions ModelOutputFlags::gguf_options() const {
   GgufWriteOptions o;
-  o.quant = quant == "f16" ? WeightType::f16 : quant == "q8_0" ? WeightType::q8_0
-            : quant == "q4_0" ? WeightType::q4_0 : WeightType::f32;
+  o.quant = requested_quant().value_or(WeightType::f32);
   o.byte_order = big_endian ? ByteOrder::big : ByteOrder::little;
   o.alignment = alignment;
   return o;

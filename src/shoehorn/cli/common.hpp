@@ -28,7 +28,7 @@ Vocab read_vocab_file(const std::string& path);
 // The vocabulary for a model: -z when given, else the model's own (a GGUF's tokenizer keys),
 // else tokenizer.bin beside the model, else ./tokenizer.bin (llama2.c's default); nothing
 // when there is none.
-std::optional<Vocab> find_vocab(const Model& model, const std::optional<std::string>& path);
+std::optional<Vocab> find_vocab(const ModelFile& file, const std::optional<std::string>& path);
 
 // The tokenizer for a model (find_vocab, which must find one), cut to its vocabulary size.
 Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string>& path);
@@ -97,12 +97,17 @@ class KernelPathScope {
   kernels::KernelPath previous_;
 };
 
+// The type a --quant name means, when shoehorn writes it ("q4_0", "Q8_0").
+std::optional<WeightType> writable_type(const std::string& name);
+// Every such name, lower case: "f32, f16, ...".
+std::string written_types();
+
 // How subcommands that write models write them: GGUF (--quant, --alignment) or a llama2.c
 // checkpoint (--llama2c-version, --group-size), chosen by --format or by the output's name
 // (*.gguf is GGUF); --big-endian for both.
 struct ModelOutputFlags {
   std::string format;  // "gguf", "llama2c", or "" (from the output's name)
-  std::string quant = "f32";
+  std::string quant;  // a type name, or "": each tensor as it is
   std::uint32_t alignment = 32;
   int llama2c_version = 0;
   int group_size = 64;
@@ -111,7 +116,9 @@ struct ModelOutputFlags {
   void add_to(CLI::App& cmd);
   // Throws CLI::ValidationError (a usage error) for flags of the other format.
   bool writes_gguf(const CLI::App& cmd, const std::string& output) const;
-  GgufWriteOptions gguf_options() const;
+  // --quant's type, or nothing (keep each tensor's).
+  std::optional<WeightType> requested_quant() const;
+  GgufWriteOptions gguf_options() const;  // --quant, or F32
   Llama2cWriteOptions llama2c_options() const;
 };
 

@@ -22,6 +22,7 @@ struct EvalOptions {
   std::optional<std::string> tokenizer;
   std::string data;
   bool json = false;
+  std::string top1;
   MemoryFlags memory;
   int threads = 0;
   std::string kernels;
@@ -66,6 +67,12 @@ void eval(const EvalOptions& o, Io io) {
                   static_cast<unsigned long long>(r.windows), seconds);
     io.out << line;
   }
+  if (!o.top1.empty()) {
+    std::string ids;
+    for (const int id : r.first_window_top1) ids += (ids.empty() ? "" : " ") + std::to_string(id);
+    ids += "\n";
+    write_file(o.top1, std::as_bytes(std::span(ids.data(), ids.size())));
+  }
   check_peak_rss(planned);
 }
 
@@ -79,6 +86,8 @@ void add_eval(CLI::App& app, Io io) {
   cmd->add_option("-z", options->tokenizer, "Tokenizer (default: the model's own, or tokenizer.bin)");
   cmd->add_option("--data", options->data, "Text file to score")->required();
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  cmd->add_option("--top1", options->top1,
+                  "Write the most likely token at each position of the first window here");
   add_threads_option(*cmd, options->threads);
   add_kernels_option(*cmd, options->kernels);
   options->memory.add_to(*cmd);

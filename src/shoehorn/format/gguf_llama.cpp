@@ -1,6 +1,7 @@
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/pack.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <unordered_map>
@@ -446,6 +447,44 @@ void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
                    [&](const TensorInfo& t, std::span<float> values) {
                      dequantize_into(tensor_of(model.weights, t.role, t.layer), values);
                    });
+}
+
+std::vector<std::byte> tensor_bytes(const TensorInfo& t, const ModelFile& file,
+                                    const ByteSource& source, ByteOrder order) {
+  std::vector<std::byte> bytes(static_cast<std::size_t>(t.bytes));
+  source.read(t.offset, bytes);
+  if (order != file.byte_order) {
+    if (!is_file_type(t.type)) fail(file.path, std::string(to_string(t.type)) + " has no GGUF type");
+    swap_fields(t.type, bytes);
+  }
+  return bytes;
+}
+
+void write_llama_gguf_as_is(ByteSink& sink, const ModelFile& file, const ByteSource& source,
+                            const Vocab* vocab, const GgufWriteOptions& options) {
+  std::vector<const TensorInfo*> tensors;
+  for (const TensorInfo& wanted : execution_order(file.config, file.shared_classifier)) {
+    for (const TensorInfo& t : file.tensors) {
+      if (t.role == wanted.role && t.layer == wanted.layer) tensors.push_back(&t);
+    }
+  }
+  std::vector<GgufWriter::Tensor> table;
+  std::map<WeightType, int> matrices;
+  for (const TensorInfo* t : tensors) {
+    if (!is_file_type(t->type)) {
+      fail(file.path, "tensor " + t->name + " is " + to_string(t->type) +
+                          ", which GGUF does not hold: give --quant");
+    }
+    table.push_back({t->name, dims_of(*t), static_cast<std::uint32_t>(traits(t->type).ggml_id)});
+    if (is_matrix(t->role)) ++matrices[t->type];
+  }
+  GgufWriteOptions o = options;
+  o.quant = std::max_element(matrices.begin(), matrices.end(), [](const auto& a, const auto& b) {
+              return a.second < b.second;
+            })->first;
+  GgufWriter writer(sink, options.byte_order, llama_metadata(file.config, vocab, o), std::move(table));
+  for (const TensorInfo* t : tensors) writer.write_tensor(tensor_bytes(*t, file, source, options.byte_order));
+  writer.finish();
 }
 
 void write_vocab_gguf(ByteSink& sink, const Vocab& vocab, ByteOrder byte_order) {

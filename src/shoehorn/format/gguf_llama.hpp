@@ -63,6 +63,16 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
 void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
                       const GgufWriteOptions& options);
 
+// Writes a model file's tensors as they are (each in its own type, its fields swapped when
+// options.byte_order differs from the file's) as a llama GGUF in execution order: a change of
+// byte order, alignment or tokenizer with no requantization. options.quant is ignored.
+void write_llama_gguf_as_is(ByteSink& sink, const ModelFile& file, const ByteSource& source,
+                            const Vocab* vocab, const GgufWriteOptions& options);
+
+// A tensor's bytes as stored in `order` (its multi-byte fields swapped from the file's order).
+std::vector<std::byte> tensor_bytes(const TensorInfo& tensor, const ModelFile& file,
+                                    const ByteSource& source, ByteOrder order);
+
 // A vocabulary-only GGUF (as llama.cpp's ggml-vocab-*.gguf): the tokenizer.ggml.* keys and no
 // tensors. gguf_vocab() and `-z` read it.
 void write_vocab_gguf(ByteSink& sink, const Vocab& vocab, ByteOrder byte_order = ByteOrder::little);

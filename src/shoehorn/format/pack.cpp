@@ -23,18 +23,6 @@ const TensorInfo& find(const ModelFile& file, TensorRole role, int layer) {
   fail(file.path, "no tensor " + tensor_name(role, layer));
 }
 
-// A tensor's bytes as the target stores them.
-std::vector<std::byte> target_bytes(const TensorInfo& t, const ModelFile& file,
-                                    const ByteSource& source, ByteOrder order) {
-  std::vector<std::byte> bytes(static_cast<std::size_t>(t.bytes));
-  source.read(t.offset, bytes);
-  if (order != file.byte_order) {
-    if (t.type == WeightType::q8_group) throw Error("internal error: int8 groups in a pack");
-    swap_fields(t.type, bytes);
-  }
-  return bytes;
-}
-
 std::string hex(std::uint32_t v) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", v);
@@ -69,7 +57,7 @@ void write_pack(ByteSink& sink, const ModelFile& file, const ByteSource& source,
   std::vector<std::uint32_t> checksums;
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : order) {
-    checksums.push_back(crc32(target_bytes(t, file, source, target.byte_order)));
+    checksums.push_back(crc32(tensor_bytes(t, file, source, target.byte_order)));
     table.push_back({t.name, gguf_dims(t), static_cast<std::uint32_t>(traits(t.type).ggml_id)});
   }
   GgufWriteOptions options;
@@ -81,7 +69,7 @@ void write_pack(ByteSink& sink, const ModelFile& file, const ByteSource& source,
   metadata.push_back(make_entry(kPackChecksumsKey, make_array(std::move(checksums))));
 
   GgufWriter writer(sink, target.byte_order, metadata, std::move(table));
-  for (const TensorInfo& t : order) writer.write_tensor(target_bytes(t, file, source, target.byte_order));
+  for (const TensorInfo& t : order) writer.write_tensor(tensor_bytes(t, file, source, target.byte_order));
   writer.finish();
 }
 

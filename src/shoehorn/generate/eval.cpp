@@ -12,6 +12,10 @@ double negative_log_likelihood(std::span<const float> logits, int target) {
   return std::log(sum) - (static_cast<double>(logits[static_cast<std::size_t>(target)]) - max);
 }
 
+int most_likely(std::span<const float> logits) {
+  return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
 EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int bos) {
   const std::size_t window = static_cast<std::size_t>(transformer.max_positions()) - 1;
   EvalResult result;
@@ -30,7 +34,9 @@ EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int b
           transformer.forward_batch(inputs, static_cast<int>(done), Logits::all);
       const std::size_t vocab = logits.size() / n;
       for (std::size_t i = 0; i < n; ++i) {
-        result.nll += negative_log_likelihood(logits.subspan(i * vocab, vocab), part[done + i]);
+        const std::span<const float> position = logits.subspan(i * vocab, vocab);
+        result.nll += negative_log_likelihood(position, part[done + i]);
+        if (start == 0) result.first_window_top1.push_back(most_likely(position));
       }
     }
     result.tokens += part.size();

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "shoehorn/model/transformer.hpp"
 
@@ -18,6 +19,9 @@ struct EvalResult {
   std::uint64_t tokens = 0;   // tokens predicted (the text's, BOS excluded)
   std::uint64_t windows = 0;
   double nll = 0.0;           // sum of -ln p(token), in nats
+  // The most likely next token at each position of the first window (BOS's included), to
+  // compare engines position by position.
+  std::vector<int> first_window_top1;
 
   double bits() const { return nll / std::log(2.0); }
   double bits_per_byte(std::uint64_t bytes) const {
@@ -29,6 +33,9 @@ struct EvalResult {
 };
 
 EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int bos);
+
+// The first index of the largest logit.
+int most_likely(std::span<const float> logits);
 
 // -ln softmax(logits)[target], in double precision.
 double negative_log_likelihood(std::span<const float> logits, int target);
