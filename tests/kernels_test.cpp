@@ -54,16 +54,43 @@ std::vector<float> uniform(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
+// Blocks of a type in storage the test owns, started as the loader starts them.
+struct TypedBlocks {
+  std::vector<std::byte> bytes;
+  const void* first = nullptr;
+};
+
+TypedBlocks quantized(WeightType type, const std::vector<float>& values) {
+  const TypeTraits& t = traits(type);
+  const std::size_t blocks = values.size() / static_cast<std::size_t>(t.block_values);
+  TypedBlocks out;
+  out.bytes.resize(blocks * static_cast<std::size_t>(t.block_bytes));
+  void* first = t.start_blocks(out.bytes.data(), blocks);
+  t.quantize(values.data(), first, values.size());
+  out.first = first;
+  return out;
+}
+
+// The types a GGUF may hold that shoehorn computes with, and llama2.c's int8 groups.
+std::vector<WeightType> computed_types() {
+  std::vector<WeightType> types = {WeightType::q8_group};
+  for (std::size_t i = 0; i < kWeightTypeCount; ++i) {
+    const auto type = static_cast<WeightType>(i);
+    if (is_file_type(type)) types.push_back(type);
+  }
+  return types;
+}
+
 // A matrix of every weight type over the same values, with storage the test owns. 37 rows: the
-// SIMD kernels' four-row tiles leave one over.
+// SIMD kernels' four-row tiles leave one over; 512 columns: two 256-value super-blocks.
 struct TestMatrix {
-  static constexpr int kRows = 37, kCols = 128;
+  static constexpr int kRows = 37, kCols = 512;
   std::vector<float> f32 = uniform(static_cast<std::size_t>(kRows) * kCols, 11);
   std::vector<std::int8_t> q;
   std::vector<float> scales;
-  std::vector<std::uint16_t> f16;
   std::vector<BlockQ8_0> q8_0 = std::vector<BlockQ8_0>(f32.size() / kBlockValues);
   std::vector<BlockQ4_0> q4_0 = std::vector<BlockQ4_0>(f32.size() / kBlockValues);
+  std::vector<std::pair<WeightType, TypedBlocks>> others;
 
   TestMatrix() {
     quantize_q8_0(f32, q8_0);
@@ -71,23 +98,46 @@ struct TestMatrix {
     // The extremes a file may hold: -128 (ggml never writes it, a file can) and 127.
     q8_0[0].qs[0] = -128;
     q8_0[1].qs[5] = 127;
-    for (const float v : f32) f16.push_back(f32_to_f16(v));
     q.resize(f32.size());
     scales.resize(f32.size() / 32);
     kernels::quantize_q8_groups(f32, {q, scales}, 32);
+    for (const WeightType type : computed_types()) {
+      if (type == WeightType::q8_group || type == WeightType::q8_0 || type == WeightType::q4_0) continue;
+      if (traits(type).quantize == nullptr) {
+        ADD_FAILURE() << to_string(type) << " has no quantizer to make test rows";
+        continue;
+      }
+      others.emplace_back(type, quantized(type, f32));
+    }
   }
 
   Matrix of(WeightType type) const {
     Matrix m{type, kRows, kCols, 32};
     switch (type) {
-      case WeightType::f32: m.data = f32.data(); break;
       case WeightType::q8_group: m.data = q.data(); m.scales = scales.data(); break;
-      case WeightType::f16: m.data = f16.data(); break;
       case WeightType::q8_0: m.data = q8_0.data(); break;
       case WeightType::q4_0: m.data = q4_0.data(); break;
-      default: ADD_FAILURE() << "no test matrix of " << to_string(type);
+      default:
+        for (const auto& [t, blocks] : others) {
+          if (t == type) m.data = blocks.first;
+        }
+        if (m.data == nullptr) ADD_FAILURE() << "no test matrix of " << to_string(type);
     }
     return m;
+  }
+};
+
+// Room for a batch's inputs in every activation type.
+struct Scratch {
+  Arena arena;
+  kernels::InputScratch inputs;
+  explicit Scratch(std::size_t values) {
+    kernels::Activations all;
+    all.groups = all.q8_0 = all.q8_1 = all.q8_k = true;
+    ArenaSizer sizer;
+    kernels::input_scratch(sizer, all, values);
+    arena = Arena(sizer.plan.bytes());
+    inputs = kernels::input_scratch(arena, all, values);
   }
 };
 
@@ -112,26 +162,23 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
   const TestMatrix m;
   constexpr int kPositions = 3;
   const std::vector<float> x = uniform(static_cast<std::size_t>(kPositions) * TestMatrix::kCols, 5);
-  std::vector<BlockQ8_0> xq(x.size() / kBlockValues);
-  quantize_q8_0(x, xq);
-  std::vector<std::int8_t> xg(x.size());
-  std::vector<float> xs(x.size() / 32);
-  kernels::quantize_q8_groups(x, {xg, xs}, 32);
-  kernels::MatvecInput in;
-  in.f32 = x;
-  in.positions = kPositions;
-  in.q = xg;
-  in.scales = xs;
-  in.q8_0 = xq;
+  const Scratch scratch(x.size());
 
-  for (const WeightType type : {WeightType::f32, WeightType::q8_group, WeightType::f16,
-                                WeightType::q8_0, WeightType::q4_0}) {
+  for (const WeightType type : computed_types()) {
+    const Matrix matrix = m.of(type);
+    // The input as the scalar path quantizes it; every path quantizes it to the same bytes
+    // (EveryPathQuantizesInputsLikeTheReference).
+    const KernelPath before = kernels::kernel_path();
+    kernels::set_kernel_path(KernelPath::scalar);
+    const kernels::MatvecInput in = kernels::prepare_input(std::span(&matrix, 1), x, kPositions, scratch.inputs);
+    kernels::set_kernel_path(before);
+    const std::vector<BlockQ8_0> xq(in.q8_0.begin(), in.q8_0.end());
     std::vector<float> scalar;
     for_each_path([&](KernelPath path) {
       std::vector<float> out(static_cast<std::size_t>(kPositions) * TestMatrix::kRows, -1.0f);
       // Two calls over uneven row ranges, as threads split a matrix.
-      kernels::matvec_rows(out, m.of(type), in, 0, 13);
-      kernels::matvec_rows(out, m.of(type), in, 13, TestMatrix::kRows);
+      kernels::matvec_rows(out, matrix, in, 0, 13);
+      kernels::matvec_rows(out, matrix, in, 13, TestMatrix::kRows);
       if (path == KernelPath::scalar) {
         scalar = out;
       } else {

@@ -32,6 +32,18 @@ class ArenaPlan {
   std::size_t bytes_ = 0;
 };
 
+// Sizes a layout instead of placing it: the same allocate<T>(count) calls as an Arena, adding
+// up its plan, so that one function lists a set of buffers both to size an arena and to carve
+// it.
+struct ArenaSizer {
+  ArenaPlan plan;
+  template <class T>
+  std::span<T> allocate(std::size_t count) {
+    plan.add<T>(count);
+    return {};
+  }
+};
+
 class Arena {
  public:
   Arena() = default;

@@ -65,17 +65,7 @@ std::optional<KvCache> parse_kv_cache(std::string_view name) {
 
 namespace {
 
-// Sizes a layout instead of placing it: the same calls as an Arena, adding up an ArenaPlan.
-struct Sizer {
-  ArenaPlan plan;
-  template <class T>
-  std::span<T> allocate(std::size_t count) {
-    plan.add<T>(count);
-    return {};
-  }
-};
-
-// Every buffer of the forward pass, in order: from a Sizer to size the arena, from the Arena to
+// Every buffer of the forward pass, in order: from an ArenaSizer to size the arena, from the Arena to
 // place them, so the two can never disagree.
 template <class Allocate>
 RunState lay_out_state(Allocate& a, const TransformerShape& shape) {
@@ -136,7 +126,7 @@ TransformerShape Transformer::shape(const ModelFile& file, int max_positions, in
 }
 
 TransformerBytes Transformer::bytes(const TransformerShape& shape) {
-  Sizer state, cache;
+  ArenaSizer state, cache;
   lay_out_state(state, shape);
   lay_out_cache(cache, shape);
   return {state.plan.bytes(), cache.plan.bytes()};
