@@ -305,10 +305,25 @@ TEST(Cli, BenchTakesAKernelPath) {
   }
 }
 
-TEST(Cli, BenchClampsToTheContext) {
-  const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "5000", "--json"});
+// -n and --prompt-tokens mean llama-bench's -n and -p: each test from an empty context, as
+// many tokens as asked, or an error when the model cannot hold them (stories260K: 512).
+TEST(Cli, BenchRunsWhatItIsAskedOrRefuses) {
+  const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "512", "--prompt-tokens", "64", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("\"prompt_tokens\": 128, \"decode_tokens\": 384"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"prompt_tokens\": 64, \"decode_tokens\": 512"), std::string::npos) << r.out;
+  const CliResult both = run_cli({"bench", model(), "--runs", "1", "-n", "128", "--prompt-tokens", "128", "--json"});
+  ASSERT_EQ(both.status, 0) << both.err;
+  EXPECT_NE(both.out.find("\"prompt_tokens\": 128, \"decode_tokens\": 128"), std::string::npos) << both.out;
+  for (const char* n : {"513", "5000"}) {
+    const CliResult over = run_cli({"bench", model(), "--runs", "1", "-n", n});
+    EXPECT_EQ(over.status, 1) << n;
+    EXPECT_NE(over.err.find("a decode of " + std::string(n) + " tokens: the model holds 1 to 512 positions"),
+              std::string::npos) << over.err;
+  }
+  const CliResult prompt = run_cli({"bench", model(), "--runs", "1", "--prompt-tokens", "600"});
+  EXPECT_EQ(prompt.status, 1);
+  EXPECT_NE(prompt.err.find("a prompt of 600 tokens"), std::string::npos) << prompt.err;
+  EXPECT_EQ(run_cli({"bench", model(), "-n", "0"}).status, 2);  // usage: decode at least one
 }
 
 }  // namespace

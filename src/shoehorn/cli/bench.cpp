@@ -54,11 +54,12 @@ void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint6
 
 void bench_model(const BenchOptions& o, Io io) {
   const KernelPathScope kernel_path(o.kernels);
-  PlannedModel planned(o.model, o.memory.options(o.settings.prompt_tokens + o.settings.decode_tokens, thread_count(o.threads)));
+  const int positions = bench_positions(read_model_file(FileSource(o.model)).config, o.settings);
+  PlannedModel planned(o.model, o.memory.options(positions, thread_count(o.threads)));
   const Model& model = planned.model();
   const int threads = thread_count(o.threads);
   ThreadPool pool(threads);
-  Transformer transformer(model, bench_positions(model.config(), o.settings), &pool,
+  Transformer transformer(model, positions, &pool,
                           planned.plan().batch, &planned.weights(), Logits::last,
                           planned.plan().kv_cache);
   const BenchResult result = bench(transformer, o.settings);
@@ -77,10 +78,10 @@ void add_bench(CLI::App& app, Io io) {
   cmd->add_option("model", options->model, "Model file")->required();
   add_threads_option(*cmd, options->threads);
   add_kernels_option(*cmd, options->kernels);
-  cmd->add_option("-n", options->settings.decode_tokens, "Tokens to decode per run (default 128)")
-      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("-n", options->settings.decode_tokens, "Tokens to decode per run from an empty context, as llama-bench's -n (default 128)")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--prompt-tokens", options->settings.prompt_tokens,
-                  "Prompt tokens per run (default 128)")
+                  "Prompt tokens to prefill per run, as llama-bench's -p (default 128)")
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--runs", options->settings.runs, "Runs; medians are reported (default 5)")
       ->check(CLI::Range(1, 1000));

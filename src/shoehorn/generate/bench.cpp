@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "shoehorn/io/error.hpp"
 #include "shoehorn/sample/rng.hpp"
 #include "shoehorn/sample/sampler.hpp"
 
@@ -42,15 +43,24 @@ double BenchResult::median_prefill() const { return median(prefill_tok_s); }
 double BenchResult::median_decode() const { return median(decode_tok_s); }
 
 int bench_positions(const Config& config, const BenchSettings& settings) {
-  return std::clamp(settings.prompt_tokens + settings.decode_tokens, 1, config.seq_len);
+  auto check = [&](const char* what, int tokens) {
+    if (tokens < 1 || tokens > config.seq_len) {
+      throw Error(std::string("bench: ") + what + " of " + std::to_string(tokens) +
+                  " tokens: the model holds 1 to " + std::to_string(config.seq_len) + " positions");
+    }
+  };
+  check("a prompt", settings.prompt_tokens);
+  check("a decode", settings.decode_tokens);
+  return std::max(settings.prompt_tokens, settings.decode_tokens);
 }
 
 BenchResult bench(Transformer& transformer, const BenchSettings& settings) {
-  const int positions = std::min(bench_positions(transformer.config(), settings),
-                                 transformer.max_positions());
+  if (bench_positions(transformer.config(), settings) > transformer.max_positions()) {
+    throw Error("internal error: bench needs more positions than the transformer holds");
+  }
   BenchResult result;
-  result.prompt_tokens = std::clamp(settings.prompt_tokens, 1, positions);
-  result.decode_tokens = positions - result.prompt_tokens;
+  result.prompt_tokens = settings.prompt_tokens;
+  result.decode_tokens = settings.decode_tokens;
 
   // Token ids past the three special ones, from a fixed seed.
   const int vocab = transformer.config().vocab_size;
@@ -62,18 +72,16 @@ BenchResult bench(Transformer& transformer, const BenchSettings& settings) {
 
   for (int run = 0; run < settings.runs; ++run) {
     const Instant start;
-    std::span<float> logits = transformer.prefill(prompt, 0);
+    transformer.prefill(prompt, 0);
     const Instant prefill_end;
-    for (int pos = result.prompt_tokens; pos < positions; ++pos) {
-      logits = transformer.forward(argmax(logits), pos);
-    }
+    // tg: from an empty context, each position's greedy token the next one's input.
+    int token = prompt[0];
+    for (int pos = 0; pos < result.decode_tokens; ++pos) token = argmax(transformer.forward(token, pos));
     const Instant decode_end;
     result.prefill_tok_s.push_back(wall_rate(result.prompt_tokens, start, prefill_end));
     result.prefill_cpu_tok_s.push_back(cpu_rate(result.prompt_tokens, start, prefill_end));
-    if (result.decode_tokens > 0) {
-      result.decode_tok_s.push_back(wall_rate(result.decode_tokens, prefill_end, decode_end));
-      result.decode_cpu_tok_s.push_back(cpu_rate(result.decode_tokens, prefill_end, decode_end));
-    }
+    result.decode_tok_s.push_back(wall_rate(result.decode_tokens, prefill_end, decode_end));
+    result.decode_cpu_tok_s.push_back(cpu_rate(result.decode_tokens, prefill_end, decode_end));
   }
   return result;
 }

@@ -9,14 +9,17 @@
 
 namespace shoehorn {
 
+// llama-bench's two tests: pp (a prompt of prompt_tokens from an empty context, in the
+// transformer's batches) and tg (decode_tokens positions one at a time, also from an empty
+// context), each timed on its own.
 struct BenchSettings {
-  int prompt_tokens = 128;  // forced positions timed as prefill
-  int decode_tokens = 128;  // greedy positions timed as decode
+  int prompt_tokens = 128;  // pp: forced positions timed as prefill
+  int decode_tokens = 128;  // tg: greedy positions timed as decode
   int runs = 5;
 };
 
 struct BenchResult {
-  int prompt_tokens = 0;  // after clamping to the transformer's positions
+  int prompt_tokens = 0;
   int decode_tokens = 0;
   std::vector<double> prefill_tok_s;  // one per run
   std::vector<double> decode_tok_s;
@@ -29,12 +32,13 @@ struct BenchResult {
   double median_decode() const;
 };
 
-// The positions a run needs: prompt + decode, clamped to what the model holds.
+// The positions a run needs: the longer of the two tests. Throws Error when the model cannot
+// hold one of them (or either is not positive).
 int bench_positions(const Config& config, const BenchSettings& settings);
 
-// Runs settings.runs times over a fixed pseudo-random prompt (the same on every host), decoding
-// greedily after it; the prompt runs in the transformer's batches. transformer must hold
-// bench_positions() positions.
+// Runs settings.runs times: the prefill of a fixed pseudo-random prompt (the same on every
+// host), then, from position 0 again, greedy decoding. transformer must hold bench_positions()
+// positions.
 BenchResult bench(Transformer& transformer, const BenchSettings& settings);
 
 double median(std::vector<double> values);
