@@ -15,6 +15,7 @@
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/io/source.hpp"
+#include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/kernels/ops.hpp"
 #include "shoehorn/quant/f16.hpp"
 #include "shoehorn/quant/type_functions.hpp"
@@ -400,6 +401,49 @@ TEST(LegacyTypes, DotProductsFollowTheDefinedSteps) {
   expect_defined_products<BlockQ5_0, BlockQ8_0>(WeightType::q5_0, quantize_q5_0);
   expect_defined_products<BlockQ5_1, BlockQ8_1>(WeightType::q5_1, quantize_q5_1);
   expect_defined_products<BlockIQ4_NL, BlockQ8_0>(WeightType::iq4_nl, quantize_iq4_nl);
+}
+
+// Every path gives the scalar path's bits for batches that fill the SIMD kernels' four-position
+// tiles and leave some over, over row ranges that leave rows beside the four-row tiles.
+TEST(LegacyTypes, EveryPathGivesTheScalarBitsForEveryBatch) {
+  constexpr int kRows = 23, kCols = 256;
+  const std::vector<float> wf = uniform(kRows * kCols, 31);
+  for (const WeightType type : kTypes) {
+    const std::vector<std::byte> blocks = encode_values(type, wf, native_byte_order());
+    std::vector<std::byte> storage(blocks);
+    Matrix m{type, kRows, kCols, 32};
+    m.data = traits(type).start_blocks(storage.data(), storage.size() / static_cast<std::size_t>(traits(type).block_bytes));
+    for (const int positions : {1, 4, 6}) {
+      const std::vector<float> xf = uniform(static_cast<std::size_t>(positions) * kCols, 32 + positions);
+      std::vector<BlockQ8_0> x0(xf.size() / kBlockValues);
+      std::vector<BlockQ8_1> x1(xf.size() / kBlockValues);
+      quantize_q8_0(xf.data(), x0.data(), xf.size());
+      quantize_q8_1(xf.data(), x1.data(), xf.size());
+      kernels::MatvecInput in;
+      in.f32 = xf;
+      in.positions = positions;
+      in.q8_0 = x0;
+      in.q8_1 = x1;
+      const kernels::KernelPath before = kernels::kernel_path();
+      std::vector<float> scalar;
+      for (const kernels::KernelPath path : kernels::supported_kernel_paths()) {
+        kernels::set_kernel_path(path);
+        std::vector<float> out(static_cast<std::size_t>(positions) * kRows, -1.0f);
+        kernels::matvec_rows(out, m, in, 0, 6);
+        kernels::matvec_rows(out, m, in, 6, kRows);
+        if (path == kernels::KernelPath::scalar) {
+          scalar = out;
+          continue;
+        }
+        for (std::size_t i = 0; i < out.size(); ++i) {
+          ASSERT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(scalar[i]))
+              << to_string(type) << " " << kernels::to_string(path) << " " << positions
+              << " positions, output " << i;
+        }
+      }
+      kernels::set_kernel_path(before);
+    }
+  }
 }
 
 }  // namespace
