@@ -8,7 +8,6 @@
 #include <bit>
 #include <cctype>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -216,8 +215,7 @@ TEST(LegacyTypes, MinimumTypesQuantizeOntoTheirRange) {
   quantize_q5_1(x.data(), q5.data(), x.size());
   EXPECT_EQ(q5[0].d, f32_to_f16(0.25f));
   EXPECT_EQ(q5[0].m, f32_to_f16(1.0f));
-  std::uint32_t qh;
-  std::memcpy(&qh, q5[0].qh, sizeof qh);
+  const std::uint32_t qh = fifth_bits(q5[0].qh);
   EXPECT_EQ(qh, 0xFFFF0000u);  // levels 16..31 are values 16..31
   for (int j = 0; j < 16; ++j) EXPECT_EQ(q5[0].qs[j], j | j << 4) << j;
   std::vector<float> back(kBlockValues);
@@ -237,8 +235,7 @@ TEST(LegacyTypes, Q5_0QuantizesTheSignedMaximumToMinus16) {
   std::vector<BlockQ5_0> b(1);
   quantize_q5_0(x.data(), b.data(), x.size());
   EXPECT_EQ(b[0].d, 0xBC00u);
-  std::uint32_t qh;
-  std::memcpy(&qh, b[0].qh, sizeof qh);
+  const std::uint32_t qh = fifth_bits(b[0].qh);
   EXPECT_EQ(b[0].qs[0] & 0x0F, 0);
   EXPECT_EQ(qh & 1u, 0u);
   EXPECT_EQ(b[0].qs[1] & 0x0F, 15);
@@ -328,11 +325,7 @@ std::vector<float> uniform(std::size_t n, std::uint64_t seed) {
 
 // The integers a block's weights stand for, read from its fields (value j pairs with input j).
 int weight_integer(const BlockQ4_1& b, int j) { return j < 16 ? b.qs[j] & 0x0F : b.qs[j - 16] >> 4; }
-int fifth_bit(const std::uint8_t (&qh)[4], int j) {
-  std::uint32_t bits;
-  std::memcpy(&bits, qh, sizeof bits);
-  return static_cast<int>(bits >> j & 1u);
-}
+int fifth_bit(const std::uint8_t (&qh)[4], int j) { return static_cast<int>(fifth_bits(qh) >> j & 1u); }
 int weight_integer(const BlockQ5_0& b, int j) {
   const int nibble = j < 16 ? b.qs[j] & 0x0F : b.qs[j - 16] >> 4;
   return (nibble | fifth_bit(b.qh, j) << 4) - 16;

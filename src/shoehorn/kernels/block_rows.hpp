@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <type_traits>
 
@@ -126,13 +125,6 @@ inline float block_term(const BlockQ4_0& w, const BlockQ8_0& x) {
 // ---- Q4_1, Q5_0, Q5_1, IQ4_NL ----------------------------------------------------------------
 // Each block's weights as the integers that multiply the input's (value j pairs with input j),
 // and their exact sums: |w| <= 127 and |x| <= 128, so 32 products stay below 2^20.
-
-// Bit j of qh (a host-order uint32, as ggml reads it) is value j's fifth bit.
-inline std::uint32_t fifth_bits(const std::uint8_t (&qh)[4]) {
-  std::uint32_t bits;
-  std::memcpy(&bits, qh, sizeof bits);
-  return bits;
-}
 
 // Q4_1: nibbles 0..15 (the block's minimum is added in the float step).
 inline int block_dot(const BlockQ4_1& w, const BlockQ8_1& x) {

@@ -2,7 +2,6 @@
 // again in C++ with the same arithmetic.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "shoehorn/quant/f16.hpp"
@@ -87,15 +86,6 @@ std::uint8_t truncate_uint8(float v) {
   return static_cast<std::uint8_t>(std::clamp(std::trunc(static_cast<double>(v)), 0.0, 255.0));
 }
 
-// The five-bit blocks' fifth bits: bit j of a host-order uint32 is value j's (ggml reads qh
-// with memcpy into a uint32_t, so on any host the bytes in memory are that integer).
-std::uint32_t load_qh(const std::uint8_t (&qh)[4]) {
-  std::uint32_t bits;
-  std::memcpy(&bits, qh, sizeof bits);
-  return bits;
-}
-void store_qh(std::uint32_t bits, std::uint8_t (&qh)[4]) { std::memcpy(qh, &bits, sizeof bits); }
-
 // The smallest and the largest value of a block, as ggml's Q4_1/Q5_1 find them.
 struct Range {
   float min, max;
@@ -173,7 +163,7 @@ void quantize_q5_0(const float* in, BlockQ5_0* out, std::size_t values) {
       out[b].qs[j] = static_cast<std::uint8_t>((lo & 0x0F) | ((hi & 0x0F) << 4));
       high |= (lo >> 4) << j | (hi >> 4) << (j + kHalf);
     }
-    store_qh(high, out[b].qh);
+    set_fifth_bits(high, out[b].qh);
   }
 }
 
@@ -181,7 +171,7 @@ void dequantize_q5_0(const BlockQ5_0* in, float* out, std::size_t values) {
   constexpr int kHalf = kBlockValues / 2;
   for (std::size_t b = 0; b < blocks_of(values); ++b) {
     const float d = f16_to_f32(in[b].d);
-    const std::uint32_t high = load_qh(in[b].qh);
+    const std::uint32_t high = fifth_bits(in[b].qh);
     for (int j = 0; j < kHalf; ++j) {
       const int lo = static_cast<int>((in[b].qs[j] & 0x0F) | ((high >> j & 1u) << 4)) - 16;
       const int hi = static_cast<int>((in[b].qs[j] >> 4) | ((high >> (j + kHalf) & 1u) << 4)) - 16;
@@ -208,7 +198,7 @@ void quantize_q5_1(const float* in, BlockQ5_1* out, std::size_t values) {
       out[b].qs[j] = static_cast<std::uint8_t>((lo & 0x0F) | ((hi & 0x0F) << 4));
       high |= ((lo & 0x10) >> 4) << j | ((hi & 0x10) >> 4) << (j + kHalf);
     }
-    store_qh(high, out[b].qh);
+    set_fifth_bits(high, out[b].qh);
   }
 }
 
@@ -217,7 +207,7 @@ void dequantize_q5_1(const BlockQ5_1* in, float* out, std::size_t values) {
   for (std::size_t b = 0; b < blocks_of(values); ++b) {
     const float d = f16_to_f32(in[b].d);
     const float m = f16_to_f32(in[b].m);
-    const std::uint32_t high = load_qh(in[b].qh);
+    const std::uint32_t high = fifth_bits(in[b].qh);
     for (int j = 0; j < kHalf; ++j) {
       const unsigned lo = (in[b].qs[j] & 0x0Fu) | ((high >> j & 1u) << 4);
       const unsigned hi = (in[b].qs[j] >> 4) | ((high >> (j + kHalf) & 1u) << 4);
@@ -366,13 +356,6 @@ void quantize_q8_1(const float* in, BlockQ8_1* out, std::size_t values) {
       out[b].qs[j] = static_cast<std::int8_t>(std::clamp<std::int32_t>(q, -128, 127));
     }
     out[b].s = f32_to_f16(d * static_cast<float>(static_cast<std::int32_t>(sum)));
-  }
-}
-
-void dequantize_q8_1(const BlockQ8_1* in, float* out, std::size_t values) {
-  for (std::size_t b = 0; b < blocks_of(values); ++b) {
-    const float d = f16_to_f32(in[b].d);
-    for (int j = 0; j < kBlockValues; ++j) out[b * kBlockValues + j] = in[b].qs[j] * d;
   }
 }
 

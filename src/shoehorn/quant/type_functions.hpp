@@ -35,7 +35,6 @@ void dequantize_q5_1(const BlockQ5_1* in, float* out, std::size_t values);
 void quantize_iq4_nl(const float* in, BlockIQ4_NL* out, std::size_t values);
 void dequantize_iq4_nl(const BlockIQ4_NL* in, float* out, std::size_t values);
 void quantize_q8_1(const float* in, BlockQ8_1* out, std::size_t values);
-void dequantize_q8_1(const BlockQ8_1* in, float* out, std::size_t values);
 
 // The same over spans (out.size() blocks of in's values).
 inline void quantize_q8_0(std::span<const float> in, std::span<BlockQ8_0> out) {
