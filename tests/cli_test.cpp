@@ -374,7 +374,7 @@ TEST(CliGguf, FlagsOfTheOtherFormatAreUsageErrors) {
         {"convert", model(), out + ".bin", "-z", tok512()},
         {"convert", model(), out + ".gguf", "--llama2c-version", "2"},
         {"convert", model(), out, "--format", "gguf", "--group-size", "32"},
-        {"convert", model(), out + ".gguf", "--quant", "q5_0"},
+        {"convert", model(), out + ".gguf", "--quant", "q8_1"},
         {"convert", model(), out + ".gguf", "--alignment", "48"},
         {"init", "--shape", "stories260K", "-o", out + ".bin", "--alignment", "64"}}) {
     const CliResult r = run_cli(args);

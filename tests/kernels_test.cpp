@@ -404,6 +404,37 @@ TEST(Kernels, EveryPathQuantizesInputsLikeTheReference) {
   });
 }
 
+// The inputs' Q8_1 blocks (Q4_1's and Q5_1's) on every path are quantize_q8_1's bytes (ggml's
+// x86 backend's), the same edge values included.
+TEST(Kernels, EveryPathQuantizesQ8_1InputsLikeTheReference) {
+  std::vector<float> x = uniform(kBlockValues * 8, 3);
+  float* block = x.data() + kBlockValues;  // max 127: 127 / max is 1, the values round as they are
+  const float halves[] = {127.0f, 2.5f, -2.5f, 0.5f, -0.5f, 126.5f, -0.49999997f, 1.4999999f, -0.0f};
+  std::copy(std::begin(halves), std::end(halves), block);
+  x[2 * kBlockValues + 3] = std::numeric_limits<float>::quiet_NaN();
+  x[2 * kBlockValues + 8] = std::numeric_limits<float>::quiet_NaN();  // in the first vector's lane
+  x[3 * kBlockValues + 4] = std::numeric_limits<float>::infinity();
+  std::fill_n(x.data() + 4 * kBlockValues, kBlockValues, 0.0f);
+  std::fill_n(x.data() + 5 * kBlockValues, kBlockValues, -0.0f);
+  x[6 * kBlockValues + 7] = -3e38f;
+  std::vector<BlockQ8_1> reference(8);
+  quantize_q8_1(x.data(), reference.data(), x.size());
+  EXPECT_EQ(reference[1].qs[1], 2);  // 2.5 to even
+  const Scratch scratch(x.size());
+  const Matrix q4_1{WeightType::q4_1, 1, static_cast<int>(x.size()), 32};
+  for_each_path([&](KernelPath path) {
+    const kernels::MatvecInput in = kernels::prepare_input(std::span(&q4_1, 1), x, 1, scratch.inputs);
+    ASSERT_EQ(in.q8_1.size(), reference.size());
+    for (std::size_t b = 0; b < reference.size(); ++b) {
+      EXPECT_EQ(in.q8_1[b].d, reference[b].d) << to_string(path) << " block " << b;
+      EXPECT_EQ(in.q8_1[b].s, reference[b].s) << to_string(path) << " block " << b;
+      EXPECT_TRUE(std::equal(std::begin(in.q8_1[b].qs), std::end(in.q8_1[b].qs),
+                             std::begin(reference[b].qs)))
+          << to_string(path) << " block " << b;
+    }
+  });
+}
+
 Model stories260k_as(const std::string& quant) {
   const std::string path = scratch_path("kernels-stories260K-" + quant + ".gguf");
   const CliResult r = run_cli({"convert", shared_path("models/stories260K.bin"), path, "--quant",

@@ -122,6 +122,72 @@ inline float block_term(const BlockQ4_0& w, const BlockQ8_0& x) {
   return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d));
 }
 
+// ---- Q4_1, Q5_0, Q5_1, IQ4_NL ----------------------------------------------------------------
+// Each block's weights as the integers that multiply the input's (value j pairs with input j),
+// and their exact sums: |w| <= 127 and |x| <= 128, so 32 products stay below 2^20.
+
+// Q4_1: nibbles 0..15 (the block's minimum is added in the float step).
+inline int block_dot(const BlockQ4_1& w, const BlockQ8_1& x) {
+  constexpr int kHalf = kBlockValues / 2;
+  int sum = 0;
+  for (int j = 0; j < kHalf; ++j) sum += (w.qs[j] & 0x0F) * x.qs[j] + (w.qs[j] >> 4) * x.qs[j + kHalf];
+  return sum;
+}
+
+// Q5_0: nibble plus the fifth bit, less 16 (-16..15).
+inline int block_dot(const BlockQ5_0& w, const BlockQ8_0& x) {
+  constexpr int kHalf = kBlockValues / 2;
+  const std::uint32_t high = fifth_bits(w.qh);
+  int sum = 0;
+  for (int j = 0; j < kHalf; ++j) {
+    const int lo = static_cast<int>((w.qs[j] & 0x0Fu) | ((high >> j & 1u) << 4)) - 16;
+    const int hi = static_cast<int>((w.qs[j] >> 4) | ((high >> (j + kHalf) & 1u) << 4)) - 16;
+    sum += lo * x.qs[j] + hi * x.qs[j + kHalf];
+  }
+  return sum;
+}
+
+// Q5_1: nibble plus the fifth bit (0..31).
+inline int block_dot(const BlockQ5_1& w, const BlockQ8_1& x) {
+  constexpr int kHalf = kBlockValues / 2;
+  const std::uint32_t high = fifth_bits(w.qh);
+  int sum = 0;
+  for (int j = 0; j < kHalf; ++j) {
+    const int lo = static_cast<int>((w.qs[j] & 0x0Fu) | ((high >> j & 1u) << 4));
+    const int hi = static_cast<int>((w.qs[j] >> 4) | ((high >> (j + kHalf) & 1u) << 4));
+    sum += lo * x.qs[j] + hi * x.qs[j + kHalf];
+  }
+  return sum;
+}
+
+// IQ4_NL: each nibble's level (-127..113).
+inline int block_dot(const BlockIQ4_NL& w, const BlockQ8_0& x) {
+  constexpr int kHalf = kBlockValues / 2;
+  int sum = 0;
+  for (int j = 0; j < kHalf; ++j) {
+    sum += kIQ4Levels[w.qs[j] & 0x0F] * x.qs[j] + kIQ4Levels[w.qs[j] >> 4] * x.qs[j + kHalf];
+  }
+  return sum;
+}
+
+// The float steps, ggml's vec_dot definitions: d_w d_x isum, plus m_w s_x for the types with
+// a minimum (s_x = d_x times the sum of the input's quants, from quantize_q8_1).
+inline float block_term(const BlockQ4_1& w, const BlockQ8_1& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d)) +
+         f16_to_f32(w.m) * f16_to_f32(x.s);
+}
+inline float block_term(const BlockQ5_0& w, const BlockQ8_0& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d));
+}
+inline float block_term(const BlockQ5_1& w, const BlockQ8_1& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d)) +
+         f16_to_f32(w.m) * f16_to_f32(x.s);
+}
+inline float block_term(const BlockIQ4_NL& w, const BlockQ8_0& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * f16_to_f32(x.d));
+}
+// ---- end of Q4_1, Q5_0, Q5_1, IQ4_NL ---------------------------------------------------------
+
 template <class Block, class Act>
 float block_row_dot(const Block* w, const Act* x, int blocks) {
   float acc = 0.0f;

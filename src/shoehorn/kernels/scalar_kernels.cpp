@@ -129,6 +129,10 @@ void quantize_q8_0_input(std::span<const float> x, std::span<BlockQ8_0> out) {
   shoehorn::quantize_q8_0(x.data(), out.data(), x.size());
 }
 
+void quantize_q8_1_input(std::span<const float> x, std::span<BlockQ8_1> out) {
+  shoehorn::quantize_q8_1(x.data(), out.data(), x.size());
+}
+
 BlockKernels make_scalar_kernels() {
   BlockKernels k{};
   auto set = [&](WeightType type, RowsFn rows) { k.rows[static_cast<std::size_t>(type)] = rows; };
@@ -141,6 +145,12 @@ BlockKernels make_scalar_kernels() {
   set(WeightType::q8_0x8, interleaved_entry<BlockQ8_0x8, interleaved_rows_scalar<BlockQ8_0x8>>);
   set(WeightType::q4_0x8, interleaved_entry<BlockQ4_0x8, interleaved_rows_scalar<BlockQ4_0x8>>);
   k.quantize_q8_0 = quantize_q8_0_input;
+  // Q4_1, Q5_0, Q5_1, IQ4_NL and their Q8_1 inputs.
+  set(WeightType::q4_1, rows_entry<BlockQ4_1, BlockQ8_1, block_rows_scalar<BlockQ4_1, BlockQ8_1>>);
+  set(WeightType::q5_0, rows_entry<BlockQ5_0, BlockQ8_0, block_rows_scalar<BlockQ5_0>>);
+  set(WeightType::q5_1, rows_entry<BlockQ5_1, BlockQ8_1, block_rows_scalar<BlockQ5_1, BlockQ8_1>>);
+  set(WeightType::iq4_nl, rows_entry<BlockIQ4_NL, BlockQ8_0, block_rows_scalar<BlockIQ4_NL>>);
+  k.quantize_q8_1 = quantize_q8_1_input;
   k.attention_scores = attention_scores_scalar<float>;
   k.attention_mix = attention_mix_scalar<float>;
   k.attention_scores_f16 = attention_scores_scalar<std::uint16_t>;

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace shoehorn {
 
@@ -33,7 +34,7 @@ struct BlockQ4_1 {
 };
 struct BlockQ5_0 {
   std::uint16_t d;
-  std::uint8_t qh[4];  // bit j of this little-endian-in-memory uint32: value j's fifth bit
+  std::uint8_t qh[4];  // bit j of this uint32 (host order, see fifth_bits): value j's fifth bit
   std::uint8_t qs[kBlockValues / 2];
 };
 struct BlockQ5_1 {
@@ -42,6 +43,18 @@ struct BlockQ5_1 {
   std::uint8_t qh[4];
   std::uint8_t qs[kBlockValues / 2];
 };
+// Q5_0's and Q5_1's qh as the uint32 it is: ggml reads and writes it with memcpy, so its bytes
+// are that integer in the host's order in memory, and in the file's order in a file (a byte
+// swap reverses all four).
+inline std::uint32_t fifth_bits(const std::uint8_t (&qh)[4]) {
+  std::uint32_t bits;
+  std::memcpy(&bits, qh, sizeof bits);
+  return bits;
+}
+inline void set_fifth_bits(std::uint32_t bits, std::uint8_t (&qh)[4]) {
+  std::memcpy(qh, &bits, sizeof bits);
+}
+
 struct BlockQ8_1 {
   std::uint16_t d;
   std::uint16_t s;  // d times the sum of qs, as f16

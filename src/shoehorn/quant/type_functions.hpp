@@ -24,6 +24,18 @@ void dequantize_q8_0(const BlockQ8_0* in, float* out, std::size_t values);
 void quantize_q4_0(const float* in, BlockQ4_0* out, std::size_t values);
 void dequantize_q4_0(const BlockQ4_0* in, float* out, std::size_t values);
 
+// Q4_1, Q5_0, Q5_1, IQ4_NL (legacy_quants.cpp), and Q8_1, the activations Q4_1 and Q5_1
+// multiply with: ggml's x86 quantize_row_q8_1, the one llama.cpp's CPU backend runs there.
+void quantize_q4_1(const float* in, BlockQ4_1* out, std::size_t values);
+void dequantize_q4_1(const BlockQ4_1* in, float* out, std::size_t values);
+void quantize_q5_0(const float* in, BlockQ5_0* out, std::size_t values);
+void dequantize_q5_0(const BlockQ5_0* in, float* out, std::size_t values);
+void quantize_q5_1(const float* in, BlockQ5_1* out, std::size_t values);
+void dequantize_q5_1(const BlockQ5_1* in, float* out, std::size_t values);
+void quantize_iq4_nl(const float* in, BlockIQ4_NL* out, std::size_t values);
+void dequantize_iq4_nl(const BlockIQ4_NL* in, float* out, std::size_t values);
+void quantize_q8_1(const float* in, BlockQ8_1* out, std::size_t values);
+
 // The same over spans (out.size() blocks of in's values).
 inline void quantize_q8_0(std::span<const float> in, std::span<BlockQ8_0> out) {
   quantize_q8_0(in.data(), out.data(), out.size() * kBlockValues);
