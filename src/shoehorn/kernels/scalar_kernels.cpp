@@ -133,6 +133,10 @@ void quantize_q8_1_input(std::span<const float> x, std::span<BlockQ8_1> out) {
   shoehorn::quantize_q8_1(x.data(), out.data(), x.size());
 }
 
+void quantize_q8_k_input(std::span<const float> x, std::span<BlockQ8_K> out) {
+  shoehorn::quantize_q8_k(x.data(), out.data(), x.size());
+}
+
 BlockKernels make_scalar_kernels() {
   BlockKernels k{};
   auto set = [&](WeightType type, RowsFn rows) { k.rows[static_cast<std::size_t>(type)] = rows; };
@@ -151,6 +155,9 @@ BlockKernels make_scalar_kernels() {
   set(WeightType::q5_1, rows_entry<BlockQ5_1, BlockQ8_1, block_rows_scalar<BlockQ5_1, BlockQ8_1>>);
   set(WeightType::iq4_nl, rows_entry<BlockIQ4_NL, BlockQ8_0, block_rows_scalar<BlockIQ4_NL>>);
   k.quantize_q8_1 = quantize_q8_1_input;
+  // The 256-value types and their Q8_K inputs.
+  k.quantize_q8_k = quantize_q8_k_input;
+  // (end of the 256-value types)
   k.attention_scores = attention_scores_scalar<float>;
   k.attention_mix = attention_mix_scalar<float>;
   k.attention_scores_f16 = attention_scores_scalar<std::uint16_t>;

@@ -36,6 +36,9 @@ void quantize_iq4_nl(const float* in, BlockIQ4_NL* out, std::size_t values);
 void dequantize_iq4_nl(const BlockIQ4_NL* in, float* out, std::size_t values);
 void quantize_q8_1(const float* in, BlockQ8_1* out, std::size_t values);
 
+// Q8_K, the activations of the 256-value types (q8_k.cpp).
+void quantize_q8_k(const float* in, BlockQ8_K* out, std::size_t values);
+
 // The same over spans (out.size() blocks of in's values).
 inline void quantize_q8_0(std::span<const float> in, std::span<BlockQ8_0> out) {
   quantize_q8_0(in.data(), out.data(), out.size() * kBlockValues);
