@@ -39,8 +39,11 @@ std::string gguf_error(std::span<const std::byte> bytes) {
 std::vector<std::byte> small_gguf(WeightType quant, ByteOrder order, bool shared) {
   static const Vocab vocab = read_tokenizer_bin(FileSource(shared_path("models/tok512.bin")));
   const Model model = random_model(Config{32, 64, 1, 2, 1, 16, 8}, shared, 3);
+  GgufWriteOptions options;
+  options.file_type = file_type_of(quant);
+  options.byte_order = order;
   VectorSink sink;
-  write_llama_gguf(sink, model, &vocab, {quant, order});
+  write_llama_gguf(sink, model, &vocab, options);
   return std::move(sink.bytes());
 }
 

@@ -347,26 +347,7 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   return Vocab(std::move(pieces), std::move(scores), std::move(types), max_length, bos, eos, unk);
 }
 
-WeightType stored_type(const TensorInfo& t, WeightType requested, bool shared_classifier) {
-  if (!is_matrix(t.role)) return WeightType::f32;
-  if (t.cols % traits(requested).block_values != 0) return WeightType::f16;
-  const bool classifier = t.role == TensorRole::classifier ||
-                          (shared_classifier && t.role == TensorRole::token_embedding);
-  if (classifier && requested == WeightType::q4_0) return WeightType::q8_0;
-  return requested;
-}
-
 namespace {
-
-std::uint32_t file_type(WeightType quant) {
-  // llama.cpp's llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_Q4_0, MOSTLY_Q8_0.
-  switch (quant) {
-    case WeightType::f16: return 1;
-    case WeightType::q4_0: return 2;
-    case WeightType::q8_0: return 7;
-    default: return 0;
-  }
-}
 
 // The tokenizer.ggml.* keys for the first `count` tokens of vocab.
 void append_tokenizer_metadata(std::vector<GgufKeyValue>& m, const Vocab& vocab, int count) {
@@ -399,7 +380,7 @@ std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
   m.push_back(make_entry("general.architecture", std::string("llama")));
   m.push_back(make_entry("general.name", o.name));
   m.push_back(make_entry("general.alignment", o.alignment));
-  m.push_back(make_entry("general.file_type", file_type(o.quant)));
+  m.push_back(make_entry("general.file_type", o.file_type.id));
   m.push_back(make_entry("llama.vocab_size", u32(c.vocab_size)));
   m.push_back(make_entry("llama.context_length", u32(c.seq_len)));
   m.push_back(make_entry("llama.embedding_length", u32(c.dim)));
@@ -424,19 +405,23 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
                       const Vocab* vocab, const GgufWriteOptions& options,
                       const TensorValues& values) {
   const std::vector<TensorInfo> tensors = execution_order(config, shared_classifier);
+  std::vector<WeightType> types;
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : tensors) {
-    table.push_back({t.name, dims_of(t),
-                     static_cast<std::uint32_t>(traits(stored_type(t, options.quant, shared_classifier)).ggml_id)});
+    types.push_back(file_tensor_type(options.file_type, t, config, shared_classifier, options.pure));
+    if (traits(types.back()).quantize == nullptr) {
+      throw Error(std::string(options.file_type.name) + " files hold " + t.name + " as " +
+                  to_string(types.back()) + ", which shoehorn does not write");
+    }
+    table.push_back({t.name, dims_of(t), static_cast<std::uint32_t>(traits(types.back()).ggml_id)});
   }
   GgufWriter writer(sink, options.byte_order, llama_metadata(config, vocab, options),
                     std::move(table));
   std::vector<float> buffer;
-  for (const TensorInfo& t : tensors) {
-    buffer.resize(static_cast<std::size_t>(t.count()));
-    values(t, buffer);
-    writer.write_tensor(encode_values(stored_type(t, options.quant, shared_classifier), buffer,
-                                      options.byte_order));
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    buffer.resize(static_cast<std::size_t>(tensors[i].count()));
+    values(tensors[i], buffer);
+    writer.write_tensor(encode_values(types[i], buffer, options.byte_order));
   }
   writer.finish();
 }
@@ -479,9 +464,10 @@ void write_llama_gguf_as_is(ByteSink& sink, const ModelFile& file, const ByteSou
     if (is_matrix(t->role)) ++matrices[t->type];
   }
   GgufWriteOptions o = options;
-  o.quant = std::max_element(matrices.begin(), matrices.end(), [](const auto& a, const auto& b) {
-              return a.second < b.second;
-            })->first;
+  o.file_type = file_type_of(
+      std::max_element(matrices.begin(), matrices.end(), [](const auto& a, const auto& b) {
+        return a.second < b.second;
+      })->first);
   GgufWriter writer(sink, options.byte_order, llama_metadata(file.config, vocab, o), std::move(table));
   for (const TensorInfo* t : tensors) writer.write_tensor(tensor_bytes(*t, file, source, options.byte_order));
   writer.finish();

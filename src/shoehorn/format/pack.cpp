@@ -61,7 +61,7 @@ void write_pack(ByteSink& sink, const ModelFile& file, const ByteSource& source,
     table.push_back({t.name, gguf_dims(t), static_cast<std::uint32_t>(traits(t.type).ggml_id)});
   }
   GgufWriteOptions options;
-  options.quant = find(file, TensorRole::wq, 0).type;
+  options.file_type = file_type_of(find(file, TensorRole::wq, 0).type);
   options.byte_order = target.byte_order;
   options.alignment = target.alignment;
   std::vector<GgufKeyValue> metadata = llama_metadata(file.config, vocab, options);
