@@ -265,7 +265,8 @@ void ModelOutputFlags::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"gguf", "llama2c"}));
   cmd.add_option("--quant", quant,
                  "GGUF matrix type: " + written_types() +
-                     " (rows that are not whole blocks stay f16; norms f32). Default: each "
+                     " (rows that are not whole 32-value blocks stay f16; rows of the 256-value "
+                     "k types must be whole super-blocks; norms f32). Default: each "
                      "tensor as it is (F32 where GGUF has no such type)")
       ->check([](const std::string& name) {
         return writable_type(name) ? std::string() : "not a type shoehorn writes: " + written_types();

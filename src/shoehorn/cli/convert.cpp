@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <string>
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
@@ -12,6 +13,7 @@
 #include "shoehorn/format/pack.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/io/sink.hpp"
+#include "shoehorn/quant/blocks.hpp"
 
 namespace shoehorn::cli {
 
@@ -30,12 +32,28 @@ bool gguf_holds(const ModelFile& file) {
                      [](const TensorInfo& t) { return is_file_type(t.type); });
 }
 
+// Matrices whose rows are not whole super-blocks of a 256-value type: llama-quantize writes
+// them in fallback types (a mix shoehorn does not write yet), so convert refuses them here,
+// naming the first such tensor, before it creates the output.
+void check_whole_super_blocks(const ModelFile& file, WeightType quant) {
+  const int values = traits(quant).block_values;
+  if (values != kSuperValues) return;
+  for (const TensorInfo& t : file.tensors) {
+    if (is_matrix(t.role) && t.cols % values != 0) {
+      fail_at(file.path, "tensor " + t.name, t.offset,
+              "rows of " + std::to_string(t.cols) + " values are not whole " + to_string(quant) +
+                  " super-blocks of " + std::to_string(values) + " (no fallback type is written)");
+    }
+  }
+}
+
 void convert(const ConvertOptions& o, const CLI::App& cmd, Io io) {
   const bool gguf = o.format.writes_gguf(cmd, o.output);
   const FileSource source(o.input);
   ModelFile file = read_model_file(source);
   verify_checksums(file, source);
   const bool as_is = gguf && !o.format.requested_quant() && gguf_holds(file);
+  if (gguf && o.format.requested_quant()) check_whole_super_blocks(file, *o.format.requested_quant());
   const Model model = as_is ? Model{} : load_resident(file, source);
   if (!gguf) {
     write_file(o.output, write_llama2c(model, o.format.llama2c_options()));

@@ -8,6 +8,7 @@
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/dequantize.hpp"
+#include "shoehorn/quant/blocks.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
 
 namespace shoehorn {
@@ -349,7 +350,15 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
 
 WeightType stored_type(const TensorInfo& t, WeightType requested, bool shared_classifier) {
   if (!is_matrix(t.role)) return WeightType::f32;
-  if (t.cols % traits(requested).block_values != 0) return WeightType::f16;
+  if (t.cols % traits(requested).block_values != 0) {
+    // A 256-value type's rows that are not whole super-blocks take llama.cpp's fallback mix,
+    // which is not written yet (convert refuses them first, naming the input file).
+    if (traits(requested).block_values == kSuperValues) {
+      throw Error("tensor " + t.name + ": rows of " + std::to_string(t.cols) + " values are not whole " +
+                  to_string(requested) + " super-blocks");
+    }
+    return WeightType::f16;
+  }
   const bool classifier = t.role == TensorRole::classifier ||
                           (shared_classifier && t.role == TensorRole::token_embedding);
   if (classifier && requested == WeightType::q4_0) return WeightType::q8_0;
