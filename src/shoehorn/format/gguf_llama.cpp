@@ -8,6 +8,7 @@
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/dequantize.hpp"
+#include "shoehorn/quant/blocks.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
 
 namespace shoehorn {
