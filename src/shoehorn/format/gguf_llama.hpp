@@ -37,7 +37,7 @@ struct GgufWriteOptions {
   ByteOrder byte_order = ByteOrder::little;
   std::uint32_t alignment = kGgufDefaultAlignment;
   std::string name = "shoehorn";
-  std::string chat_template;  // tokenizer.chat_template when not empty
+  std::string chat_template{};  // tokenizer.chat_template when not empty
 };
 
 // The type a tensor is written in: norms F32; a matrix in the requested format, but F16 where
