@@ -146,12 +146,11 @@ void add_run(CLI::App& app, Io io) {
   cmd->add_option("-m", options->mode, "Mode: generate|chat (default generate)")
       ->check(CLI::IsMember({"generate", "chat"}));
   cmd->add_option("-y", options->system, "System prompt in chat mode");
-  std::vector<std::string> families;
+  std::vector<std::string> families;  // CLI11 lists them
   for (const ChatFamily f : chat_families()) families.emplace_back(chat_family_name(f));
   cmd->add_option("--chat-template", options->chat_template,
-                  "Chat in this template family (" + chat_family_names() +
-                      "), whatever the model's tokenizer.chat_template says; without it, -m chat "
-                      "uses the family of a GGUF's template, else llama2.c's chat")
+                  "Chat template family for -m chat, over the model's tokenizer.chat_template "
+                  "(default: the GGUF template's family, else llama2.c's chat)")
       ->check(CLI::IsMember(families));
   add_threads_option(*cmd, options->threads);
   add_kernels_option(*cmd, options->kernels);

@@ -1,5 +1,6 @@
 // llama2.c's two loops over the engine: generate (complete a prompt) and chat (Llama 2 chat
-// template, turn by turn). Text goes to an ostream, flushed after every token.
+// template, turn by turn), and template_chat (a model's own chat template, turn by turn). Text
+// goes to an ostream, flushed after every token.
 #pragma once
 
 #include <functional>
