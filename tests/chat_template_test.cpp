@@ -408,6 +408,13 @@ TEST(CliChat, WithoutATemplateLlama2cChatsUnlessAFamilyIsNamed) {
   // Usage errors: a family shoehorn lacks, or a template in generate mode.
   EXPECT_EQ(chat_run(path, {"--chat-template", "gemma"}).status, 2);
   EXPECT_EQ(run_cli({"run", path, "--chat-template", "phi3", "-n", "4"}).status, 2);
+  // A llama2.c checkpoint has nowhere to keep a template.
+  const std::string text_file = scratch_path("chat-none.jinja");
+  std::ofstream(text_file, std::ios::binary) << kPhi3Mini;
+  EXPECT_EQ(run_cli({"init", "--shape", "stories260K", "-o", scratch_path("chat.bin"),
+                     "--chat-template-text", text_file})
+                .status,
+            2);
 }
 
 }  // namespace
