@@ -114,7 +114,9 @@ std::string rendered(ChatFamily family) {
   return chat_text(render_chat(family, conversation(), true));
 }
 
-std::optional<Vocab> vocab_of(const std::string& path) { return gguf_vocab(read_gguf(FileSource(path))); }
+std::optional<Vocab> vocab_of(const std::string& path) {
+  return gguf_vocab(read_gguf(FileSource(path)));
+}
 std::string phi3_vocab_path() { return shared_path("testdata/vocab/ggml-vocab-phi-3.gguf"); }
 std::string llama_vocab_path() { return shared_path("testdata/gguf/ggml-vocab-llama-spm.gguf"); }
 
@@ -295,9 +297,9 @@ TEST(TemplateChat, StopsAtTheEndOfTurnAndContinuesTheContext) {
   const ScriptedChat::Result r = chat.run({ChatFamily::phi3, true, {}}, "Again\n");
   EXPECT_EQ(r.out, "Assistant:  Hello\nUser: Assistant:  Sure\nUser: \n");
   EXPECT_TRUE(chat.script.empty());
-  const std::vector<int> turn1 = encode_chat(
-      phi3(), render_chat(ChatFamily::phi3, std::vector<ChatMessage>{{"system", "Be brief"}, {"user", "Hi"}}, true),
-      true);
+  const std::vector<ChatMessage> first = {{"system", "Be brief"}, {"user", "Hi"}};
+  const std::vector<int> turn1 =
+      encode_chat(phi3(), render_chat(ChatFamily::phi3, first, true), true);
   // The second turn opens with the template's own end of the reply; the sampled <|end|> and
   // <|endoftext|> are never run.
   const std::vector<int> turn2 = {32007, 29871, 13, 32010, 29871, 13, 14769, 475, 32007, 29871,
@@ -362,7 +364,8 @@ int template_prompt_size(ChatFamily f) {
 TEST(CliChat, TheModelsTemplateChoosesTheFamily) {
   const std::string path = phi3_model("chat-phi3", kPhi3Mini);
   const CliResult inspect = run_cli({"inspect", path});
-  EXPECT_NE(inspect.out.find("tokenizer.chat_template (string): {{ bos_token }}"), std::string::npos);
+  EXPECT_NE(inspect.out.find("tokenizer.chat_template (string): {{ bos_token }}"),
+            std::string::npos);
   const CliResult r = chat_run(path);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("Assistant: ")) << r.out;
@@ -372,7 +375,8 @@ TEST(CliChat, TheModelsTemplateChoosesTheFamily) {
 
 TEST(CliChat, AnUnknownTemplateIsAnErrorThatShowsIt) {
   const std::string path =
-      phi3_model("chat-unknown", "{% for m in messages %}\n{{ '### ' + m['role'] + ':\n' + m['content'] }}{% endfor %}");
+      phi3_model("chat-unknown",
+                 "{% for m in messages %}\n{{ '### ' + m['role'] + ':\n' + m['content'] }}{% endfor %}");
   const CliResult r = chat_run(path);
   EXPECT_EQ(r.status, 1);
   const std::string prefix = "shoehorn: error: ";
