@@ -392,6 +392,7 @@ std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
   m.push_back(make_entry("llama.attention.head_count_kv", u32(c.n_kv_heads)));
   m.push_back(make_entry("llama.attention.layer_norm_rms_epsilon", c.norm_eps));
   m.push_back(make_entry("llama.rope.freq_base", c.rope_theta));
+  if (!o.chat_template.empty()) m.push_back(make_entry("tokenizer.chat_template", o.chat_template));
   if (vocab == nullptr) return m;
   if (vocab->size() < c.vocab_size) {
     throw Error("the tokenizer holds " + std::to_string(vocab->size()) +

@@ -40,6 +40,7 @@ struct GgufWriteOptions {
   ByteOrder byte_order = ByteOrder::little;
   std::uint32_t alignment = kGgufDefaultAlignment;
   std::string name = "shoehorn";
+  std::string chat_template{};  // tokenizer.chat_template when not empty
 };
 
 // Fills one tensor's values (row-major, rows x cols). Writers call it once per tensor, in
