@@ -44,17 +44,18 @@ Config shape_with_overrides(const InitOptions& o) {
 
 void init(const InitOptions& o, const CLI::App& cmd) {
   const Config config = shape_with_overrides(o);
-  const bool shared = find_shape(o.shape)->shared_classifier && !o.separate_classifier;
+  const NamedShape& shape = *find_shape(o.shape);
+  const bool shared = shape.shared_classifier && !o.separate_classifier;
   const std::uint64_t seed = parse_seed(o.seed);
   if (!o.format.writes_gguf(cmd, o.output)) {
-    write_file(o.output, write_llama2c(random_model(config, shared, seed),
+    write_file(o.output, write_llama2c(random_model(config, shared, seed, shape.rope_factors(config)),
                                        o.format.llama2c_options()));
     return;
   }
   // GGUF streams: one tensor in memory at a time, whatever the model's size.
   const std::optional<Vocab> vocab =
       o.tokenizer ? std::optional<Vocab>(read_vocab_file(*o.tokenizer)) : std::nullopt;
-  RandomWeights random(seed);
+  RandomWeights random(seed, shape.rope_factors(config));
   FileSink sink(o.output);
   write_llama_gguf(sink, config, shared, vocab ? &*vocab : nullptr, o.format.gguf_options(),
                    [&](const TensorInfo& t, std::span<float> values) { random.fill(t, values); });

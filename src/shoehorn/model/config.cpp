@@ -16,6 +16,10 @@ std::optional<ConfigProblem> check_range(const char* field, int value, int max) 
 
 }  // namespace
 
+const char* to_string(Architecture arch) {
+  return arch == Architecture::qwen2 ? "qwen2" : "llama";
+}
+
 std::optional<ConfigProblem> check_config(const Config& c) {
   if (auto p = check_range("dim", c.dim, kMaxDim)) return p;
   if (auto p = check_range("hidden_dim", c.hidden_dim, kMaxHiddenDim)) return p;
