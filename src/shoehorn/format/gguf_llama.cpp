@@ -98,7 +98,9 @@ ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
   // qwen2 always has q, k and v biases; a llama file may (llama.cpp reads them when present).
   c.qkv_bias = c.arch == Architecture::qwen2 ||
                has_tensor(file, tensor_name(TensorRole::q_bias, 0));
-  c.rope_freqs = has_tensor(file, tensor_name(TensorRole::rope_freqs, -1));
+  // llama.cpp reads rope_freqs for llama only (qwen2's scaling would be YaRN, a key).
+  c.rope_freqs = c.arch == Architecture::llama &&
+                 has_tensor(file, tensor_name(TensorRole::rope_freqs, -1));
   // Up to one past each limit, so that check_config names the field that is out of range.
   c.dim = keys.count(key("dim", "embedding_length"), kMaxDim + 1);
   c.hidden_dim = keys.count(key("hidden_dim", "feed_forward_length"), kMaxHiddenDim + 1);
