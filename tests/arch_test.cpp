@@ -363,14 +363,26 @@ TEST(ArchGguf, WhatDoesNotFitIsALocatedError) {
   EXPECT_NE(wrong.find("shape [8] but the config needs [4]"), std::string::npos) << wrong;
 }
 
-TEST(ArchGguf, Llama2cRefusesWhatItCannotHold) {
+TEST(ArchGguf, Llama2cAndBakeRefuseWhatTheyCannotHold) {
   const Model m = random_model(tiny(Architecture::qwen2, true, false), true, 7);
   try {
     write_llama2c(m, {});
     FAIL() << "a qwen2 model was written as llama2.c";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "llama2.c checkpoints hold llama2.c's llama only, not a qwen2 model with q, k, v biases (write GGUF)");
+    EXPECT_STREQ(e.what(), "llama2.c checkpoints hold llama2.c's llama only, not a model of architecture qwen2 with q, k, v biases (write GGUF)");
   }
+  Config c = tiny(Architecture::llama, false, true);
+  c.vocab_size = 512;
+  const std::string path = scratch_path("arch-bake-" + std::to_string(::getpid()) + ".gguf");
+  VectorSink sink;
+  write_llama_gguf(sink, random_model(c, true, 9, kFactors), nullptr, {});
+  write_bytes(path, sink.bytes());
+  const CliResult r = run_cli({"bake", path, "-z", shared_path("models/tok512.bin"), "-o", path + ".hpp"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(path + ": a model of architecture llama with rope_freqs does not bake: the compile-time engine runs llama2.c's llama only"),
+            std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(path + ".hpp"));
+  std::filesystem::remove(path);
 }
 
 // ---- init's public shapes -----------------------------------------------------------------

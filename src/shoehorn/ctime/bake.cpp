@@ -202,9 +202,7 @@ void check_finite(std::span<const float> values, const Model& model, const Tenso
 void check_plain_llama(const Model& model) {
   const Config& c = model.config();
   if (c.arch != Architecture::llama || c.qkv_bias || c.rope_freqs) {
-    fail(model.file.path, std::string("a ") + to_string(c.arch) +
-                              (c.qkv_bias ? " model with q, k, v biases" : " model") +
-                              (c.rope_freqs ? " and rope_freqs" : "") +
+    fail(model.file.path, "a model of architecture " + describe_architecture(c) +
                               " does not bake: the compile-time engine runs llama2.c's llama only");
   }
 }

@@ -57,4 +57,11 @@ std::string describe(const Config& c) {
          " vocab_size=" + std::to_string(c.vocab_size) + " seq_len=" + std::to_string(c.seq_len);
 }
 
+std::string describe_architecture(const Config& c) {
+  std::string out = to_string(c.arch);
+  if (c.qkv_bias) out += " with q, k, v biases";
+  if (c.rope_freqs) out += c.qkv_bias ? " and rope_freqs" : " with rope_freqs";
+  return out;
+}
+
 }  // namespace shoehorn

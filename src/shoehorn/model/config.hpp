@@ -56,5 +56,7 @@ struct ConfigProblem {
 std::optional<ConfigProblem> check_config(const Config& config);
 
 std::string describe(const Config& config);
+// "llama", "qwen2 with q, k, v biases", "llama with rope_freqs": what a model is beyond llama2.c's.
+std::string describe_architecture(const Config& config);
 
 }  // namespace shoehorn
