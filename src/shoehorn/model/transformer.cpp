@@ -42,9 +42,11 @@ std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
   return batch.subspan(static_cast<std::size_t>(slot) * size, size);
 }
 
-// out += bias for each of the positions' vectors in out.
+// out += bias for each of the positions' vectors in out, one after another.
 void add_bias(std::span<float> out, std::span<const float> bias) {
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] += bias[i % bias.size()];
+  for (std::size_t at = 0; at < out.size(); at += bias.size()) {
+    for (std::size_t i = 0; i < bias.size(); ++i) out[at + i] += bias[i];
+  }
 }
 
 // RoPE on `heads` heads of one vector, each pair by its angle's cos and sin.
