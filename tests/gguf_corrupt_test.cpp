@@ -278,7 +278,7 @@ TEST(GgufCorrupt, LlamaModelsThatDoNotAddUp) {
       {set("llama.expert_count", value(std::uint32_t{8})), "mixture-of-experts"},
       {set("llama.vocab_size", value(std::uint32_t{17})), "tensor 'token_embd.weight' at offset"},
       {tensor("blk.0.attn_q.weight", [](auto& t) { t.name = "blk.0.attn_qq.weight"; }), "tensor 'blk.0.attn_qq.weight' at offset"},
-      {tensor("blk.0.ffn_up.weight", [](auto& t) { t.name = "rope_freqs.weight"; }), "not a tensor of a llama model"},
+      {tensor("blk.0.ffn_up.weight", [](auto& t) { t.name = "blk.0.attn_output.bias"; }), "not a tensor of a llama model"},
       {tensor("blk.0.attn_k.weight", [](auto& t) { t.dims = {32, 32}; }), "shape [32, 32] but the config needs [32, 16]"},
       {tensor("blk.0.attn_k.weight", [](auto& t) { t.dims = {32, 16, 2}; }), "shape [32, 16, 2]"},
       {tensor("blk.0.ffn_down.weight", [](auto& t) { t.type = 24; }), "type I8 is not supported here"},

@@ -51,10 +51,11 @@ void init(const InitOptions& o, const CLI::App& cmd) {
   if (o.chat_template_file && !o.format.writes_gguf(cmd, o.output)) {
     throw CLI::ValidationError("--chat-template-text", "applies to GGUF output only");
   }
-  const bool shared = find_shape(o.shape)->shared_classifier && !o.separate_classifier;
+  const NamedShape& shape = *find_shape(o.shape);
+  const bool shared = shape.shared_classifier && !o.separate_classifier;
   const std::uint64_t seed = parse_seed(o.seed);
   if (!o.format.writes_gguf(cmd, o.output)) {
-    write_file(o.output, write_llama2c(random_model(config, shared, seed),
+    write_file(o.output, write_llama2c(random_model(config, shared, seed, shape.rope_factors(config)),
                                        o.format.llama2c_options()));
     return;
   }
@@ -65,7 +66,7 @@ void init(const InitOptions& o, const CLI::App& cmd) {
   if (o.chat_template_file) {
     options.chat_template = read_text_file(*o.chat_template_file, kMaxChatTemplateBytes);
   }
-  RandomWeights random(seed);
+  RandomWeights random(seed, shape.rope_factors(config));
   FileSink sink(o.output);
   write_llama_gguf(sink, config, shared, vocab ? &*vocab : nullptr, options,
                    [&](const TensorInfo& t, std::span<float> values) { random.fill(t, values); });

@@ -10,6 +10,10 @@
 // RoPE: llama.cpp's LLM_ARCH_LLAMA rotates adjacent pairs (x[2i], x[2i+1]), as llama2.c does;
 // both converters from Hugging Face permute the rows of wq and wk for that, so llama2.c and GGUF
 // weights are the same numbers and convert without any permutation.
+//
+// Architectures: "llama" (its keys llama.*; q, k, v biases and rope_freqs.weight, Llama 3's
+// per-pair frequency divisors, when present) and "qwen2" (qwen2.*; q, k, v biases required; NEOX
+// pairs, x[i] with x[i + head_size / 2], its weights unpermuted). Any other is an error.
 #pragma once
 
 #include <cstdint>
