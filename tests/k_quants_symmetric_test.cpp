@@ -8,6 +8,7 @@
 #include <bit>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -381,21 +382,32 @@ BlockIntegers integers_of(const BlockIQ4_XS& b) {
   }
   return n;
 }
-// The ternary types through their dequantizers: value / d is the digit exactly.
-template <class Block>
-BlockIntegers ternary_integers_of(const Block& b, WeightType type) {
+// The ternary types' digits, less 1: TQ2_0's two-bit fields; TQ1_0's base-3 digits in ggml's
+// loop order (the top of byte 3^n 3 / 256).
+BlockIntegers integers_of(const BlockTQ2_0& b) {
   BlockIntegers n{};
-  float values[kSuperValues];
-  traits(type).dequantize(&b, values, kSuperValues);
-  const float d = f16_to_f32(b.d);
-  for (int v = 0; v < kSuperValues; ++v) {
-    n.w[v] = static_cast<int>(values[v] / d);
-    n.scale[v] = 1;
+  int v = 0;
+  for (int j = 0; j < 64; j += 32) {
+    for (int l = 0; l < 4; ++l) {
+      for (int m = 0; m < 32; ++m, ++v) {
+        n.w[v] = ((b.qs[j + m] >> (2 * l)) & 3) - 1;
+        n.scale[v] = 1;
+      }
+    }
   }
   return n;
 }
-BlockIntegers integers_of(const BlockTQ1_0& b) { return ternary_integers_of(b, WeightType::tq1_0); }
-BlockIntegers integers_of(const BlockTQ2_0& b) { return ternary_integers_of(b, WeightType::tq2_0); }
+BlockIntegers integers_of(const BlockTQ1_0& b) {
+  BlockIntegers n{};
+  const int pow3[5] = {1, 3, 9, 27, 81};
+  auto digit = [&](int byte, int k) { return (((byte * pow3[k]) & 0xFF) * 3 >> 8) - 1; };
+  int v = 0;
+  for (int k = 0; k < 5; ++k) for (int m = 0; m < 32; ++m) n.w[v++] = digit(b.qs[m], k);
+  for (int k = 0; k < 5; ++k) for (int m = 0; m < 16; ++m) n.w[v++] = digit(b.qs[32 + m], k);
+  for (int k = 0; k < 4; ++k) for (int j = 0; j < 4; ++j) n.w[v++] = digit(b.qh[j], k);
+  for (int& s : n.scale) s = 1;
+  return n;
+}
 
 template <class Block>
 void expect_defined_products(WeightType type) {
@@ -474,6 +486,68 @@ TEST(SymmetricKQuants, EveryPathGivesTheScalarBitsForEveryBatch) {
         }
       }
       kernels::set_kernel_path(before);
+    }
+  }
+}
+
+// Blocks of any bytes (the extremes no quantizer writes: Q6_K scales of -128, TQ2_0's code 3,
+// every TQ1_0 byte), with finite f16 scales, give the scalar bits on every path too: each
+// kernel's integer sums are exact for any weights.
+TEST(SymmetricKQuants, AnyBlockBytesGiveTheScalarBitsOnEveryPath) {
+  constexpr int kRows = 9, kCols = 512, kPositions = 5;
+  const std::vector<float> xf = uniform(static_cast<std::size_t>(kPositions) * kCols, 61);
+  std::vector<BlockQ8_K> xk(xf.size() / kSuperValues);
+  quantize_q8_k(xf.data(), xk.data(), xf.size());
+  kernels::MatvecInput in;
+  in.f32 = xf;
+  in.positions = kPositions;
+  in.q8_k = xk;
+  for (const WeightType type : kTypes) {
+    const TypeTraits& t = traits(type);
+    const std::size_t blocks = static_cast<std::size_t>(kRows) * kCols / kSuperValues;
+    std::vector<std::byte> storage(blocks * static_cast<std::size_t>(t.block_bytes));
+    Xorshift64Star rng(71);
+    for (std::byte& b : storage) b = static_cast<std::byte>(rng.next_u32() & 0xFF);
+    // The f16 fields: finite halves of either sign (exponent below 31).
+    for (std::size_t at = 0; at < storage.size(); at += static_cast<std::size_t>(t.block_bytes)) {
+      for (const BlockField& f : t.fields) {
+        if (f.offset == 2 && type == WeightType::iq4_xs) continue;  // scales_h: any bits
+        std::uint16_t half;
+        std::memcpy(&half, storage.data() + at + f.offset, sizeof half);
+        half = static_cast<std::uint16_t>(half & 0xBBFF);
+        std::memcpy(storage.data() + at + f.offset, &half, sizeof half);
+      }
+    }
+    Matrix m{type, kRows, kCols, 32};
+    m.data = t.start_blocks(storage.data(), blocks);
+    const kernels::KernelPath before = kernels::kernel_path();
+    std::vector<float> scalar;
+    for (const kernels::KernelPath path : kernels::supported_kernel_paths()) {
+      kernels::set_kernel_path(path);
+      std::vector<float> out(static_cast<std::size_t>(kPositions) * kRows, -1.0f);
+      kernels::matvec_rows(out, m, in, 0, kRows);
+      if (path == kernels::KernelPath::scalar) {
+        scalar = out;
+        continue;
+      }
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(scalar[i]))
+            << to_string(type) << " " << kernels::to_string(path) << " output " << i;
+      }
+    }
+    kernels::set_kernel_path(before);
+    // And the scalar sums are the defined steps over the blocks' integers.
+    for (int r = 0; r < kRows; ++r) {
+      float expected = 0.0f;
+      switch (type) {
+        case WeightType::q6_k: expected = defined_row_dot<BlockQ6_K>(static_cast<const BlockQ6_K*>(m.data) + r * 2, xk.data(), 2, integers_of); break;
+        case WeightType::q3_k: expected = defined_row_dot<BlockQ3_K>(static_cast<const BlockQ3_K*>(m.data) + r * 2, xk.data(), 2, integers_of); break;
+        case WeightType::iq4_xs: expected = defined_row_dot<BlockIQ4_XS>(static_cast<const BlockIQ4_XS*>(m.data) + r * 2, xk.data(), 2, integers_of); break;
+        case WeightType::tq1_0: expected = defined_row_dot<BlockTQ1_0>(static_cast<const BlockTQ1_0*>(m.data) + r * 2, xk.data(), 2, integers_of); break;
+        default: expected = defined_row_dot<BlockTQ2_0>(static_cast<const BlockTQ2_0*>(m.data) + r * 2, xk.data(), 2, integers_of); break;
+      }
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(scalar[static_cast<std::size_t>(r)]), std::bit_cast<std::uint32_t>(expected))
+          << to_string(type) << " row " << r;
     }
   }
 }
