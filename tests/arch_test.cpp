@@ -202,7 +202,7 @@ TEST(Arch, BadRopeFactorsAreRefused) {
 std::vector<std::byte> gguf_of(const Model& m, WeightType quant = WeightType::f32) {
   VectorSink sink;
   GgufWriteOptions o;
-  o.quant = quant;
+  o.file_type = file_type_of(quant);
   write_llama_gguf(sink, m, nullptr, o);
   return sink.bytes();
 }

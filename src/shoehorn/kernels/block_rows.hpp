@@ -18,6 +18,7 @@
 #include "shoehorn/quant/blocks.hpp"
 #include "shoehorn/quant/types.hpp"
 #include "shoehorn/quant/f16.hpp"
+#include "shoehorn/quant/symmetric_values.hpp"
 
 namespace shoehorn::kernels {
 
@@ -96,6 +97,54 @@ const BlockKernels& block_kernels(KernelPath path);
 
 // x86.cpp: the SIMD kernels of a path, or nullptr where this build or CPU has none.
 const BlockKernels* x86_block_kernels(KernelPath path);
+
+// ---- Q6_K, Q3_K, IQ4_XS, TQ1_0, TQ2_0 over Q8_K inputs ------------------------------------
+// One exact integer per block: the sum over its sub-blocks of the sub-block's integer scale
+// times the sub-block's sum of weight integer x input (value v pairs with input v), ggml's
+// isum. The float step is then block_term = (float)isum * (d_w * d_x), ggml's AVX2 steps for
+// one block (d_x is Q8_K's float scale): the defined order every path repeats, block after
+// block from 0. The sums stay below 2^31: |scale| <= 128, |w| <= 32 (Q6_K); <= 32 and <= 127
+// over 32 values (IQ4_XS); |x| <= 128. (Before block_row_dot, which must see these overloads.)
+
+// Sub-blocks of `size` values, each weighed by scale_of(sub-block).
+template <class Block, class ValueOf, class ScaleOf>
+int scaled_block_dot(const Block& w, const BlockQ8_K& x, int size, ValueOf value_of, ScaleOf scale_of) {
+  int sum = 0;
+  for (int s = 0; s < kSuperValues / size; ++s) {
+    int sub = 0;
+    for (int j = 0; j < size; ++j) sub += value_of(w, s * size + j) * x.qs[s * size + j];
+    sum += scale_of(w, s) * sub;
+  }
+  return sum;
+}
+
+inline int block_dot(const BlockQ6_K& w, const BlockQ8_K& x) {
+  return scaled_block_dot(w, x, 16, q6_k_value, [](const BlockQ6_K& b, int s) { return int{b.scales[s]}; });
+}
+inline int block_dot(const BlockQ3_K& w, const BlockQ8_K& x) {
+  return scaled_block_dot(w, x, 16, q3_k_value, q3_k_scale);
+}
+inline int block_dot(const BlockIQ4_XS& w, const BlockQ8_K& x) {
+  return scaled_block_dot(w, x, kBlockValues, iq4_xs_value, iq4_xs_scale);
+}
+// The ternary types have one scale: each value is -1, 0 or +1.
+template <class Block, class ValueOf>
+int ternary_block_dot(const Block& w, const BlockQ8_K& x, ValueOf value_of) {
+  int sum = 0;
+  for (int v = 0; v < kSuperValues; ++v) sum += value_of(w, v) * x.qs[v];
+  return sum;
+}
+inline int block_dot(const BlockTQ1_0& w, const BlockQ8_K& x) { return ternary_block_dot(w, x, tq1_0_value); }
+inline int block_dot(const BlockTQ2_0& w, const BlockQ8_K& x) { return ternary_block_dot(w, x, tq2_0_value); }
+
+template <class Block>
+  requires(std::is_same_v<Block, BlockQ6_K> || std::is_same_v<Block, BlockQ3_K> ||
+           std::is_same_v<Block, BlockIQ4_XS> || std::is_same_v<Block, BlockTQ1_0> ||
+           std::is_same_v<Block, BlockTQ2_0>)
+float block_term(const Block& w, const BlockQ8_K& x) {
+  return static_cast<float>(block_dot(w, x)) * (f16_to_f32(w.d) * x.d);
+}
+// ---- end of Q6_K, Q3_K, IQ4_XS, TQ1_0, TQ2_0 --------------------------------------------------
 
 // The scalar reference, which SIMD code also uses for rows left over from its tiles.
 inline int block_dot(const BlockQ8_0& w, const BlockQ8_0& x) {

@@ -161,6 +161,11 @@ BlockKernels make_scalar_kernels() {
   set(WeightType::q2_k, rows_entry<BlockQ2_K, BlockQ8_K, block_rows_scalar<BlockQ2_K, BlockQ8_K>>);
   // The 256-value types and their Q8_K inputs.
   k.quantize_q8_k = quantize_q8_k_input;
+  set(WeightType::q6_k, rows_entry<BlockQ6_K, BlockQ8_K, block_rows_scalar<BlockQ6_K, BlockQ8_K>>);
+  set(WeightType::q3_k, rows_entry<BlockQ3_K, BlockQ8_K, block_rows_scalar<BlockQ3_K, BlockQ8_K>>);
+  set(WeightType::iq4_xs, rows_entry<BlockIQ4_XS, BlockQ8_K, block_rows_scalar<BlockIQ4_XS, BlockQ8_K>>);
+  set(WeightType::tq1_0, rows_entry<BlockTQ1_0, BlockQ8_K, block_rows_scalar<BlockTQ1_0, BlockQ8_K>>);
+  set(WeightType::tq2_0, rows_entry<BlockTQ2_0, BlockQ8_K, block_rows_scalar<BlockTQ2_0, BlockQ8_K>>);
   // (end of the 256-value types)
   k.attention_scores = attention_scores_scalar<float>;
   k.attention_mix = attention_mix_scalar<float>;

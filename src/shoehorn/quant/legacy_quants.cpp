@@ -6,6 +6,7 @@
 
 #include "shoehorn/quant/f16.hpp"
 #include "shoehorn/quant/round.hpp"
+#include "shoehorn/quant/symmetric_values.hpp"
 #include "shoehorn/quant/type_functions.hpp"
 
 namespace shoehorn {
@@ -306,6 +307,60 @@ void dequantize_iq4_nl(const BlockIQ4_NL* in, float* out, std::size_t values) {
     for (int j = 0; j < kHalf; ++j) {
       out[b * kBlockValues + j] = d * static_cast<float>(kIQ4Levels[in[b].qs[j] & 0x0F]);
       out[b * kBlockValues + kHalf + j] = d * static_cast<float>(kIQ4Levels[in[b].qs[j] >> 4]);
+    }
+  }
+}
+
+// IQ4_XS: quantize_row_iq4_nl_impl with 256-value super-blocks of 32-value sub-blocks (what
+// quantize_iq4_xs passes with no importance matrix: weights x^2, 7 tries): each sub-block's
+// scale as IQ4_NL finds it, then six-bit scales of one f16 scale d = -max / 32 (the largest
+// scale, with its sign), and each value's level again at its sub-block's d l.
+void quantize_iq4_xs(const float* in, BlockIQ4_XS* out, std::size_t values) {
+  constexpr int kSubBlocks = kSuperValues / kBlockValues;
+  constexpr int kHalf = kBlockValues / 2;
+  for (std::size_t b = 0; b < values / kSuperValues; ++b) {
+    const float* x = in + b * kSuperValues;
+    BlockIQ4_XS& y = out[b];
+    float scales[kSubBlocks];
+    float max_scale = 0.0f, amax_scale = 0.0f;
+    for (int s = 0; s < kSubBlocks; ++s) {
+      scales[s] = iq4_nl_scale(x + s * kBlockValues);
+      if (std::fabs(scales[s]) > amax_scale) {
+        amax_scale = std::fabs(scales[s]);
+        max_scale = scales[s];
+      }
+    }
+    // A block of zeros: d = -0 / 32, ggml's negative zero.
+    const float d = -max_scale / 32.0f;
+    y.d = f32_to_f16(d);
+    y.scales_h = 0;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int s = 0; s < kSubBlocks; ++s) {
+      const int l = std::clamp(nearest_int(id * scales[s]), -32, 31);
+      const float dl = d * static_cast<float>(l);
+      const float idl = dl != 0.0f ? 1.0f / dl : 0.0f;
+      const float* xs = x + s * kBlockValues;
+      for (int j = 0; j < kHalf; ++j) {
+        y.qs[s * kHalf + j] = static_cast<std::uint8_t>(nearest_level(idl * xs[j]) |
+                                                        (nearest_level(idl * xs[kHalf + j]) << 4));
+      }
+      const int stored = l + 32;
+      if (s % 2 == 0) {
+        y.scales_l[s / 2] = static_cast<std::uint8_t>(stored & 0x0F);
+      } else {
+        y.scales_l[s / 2] = static_cast<std::uint8_t>(y.scales_l[s / 2] | (stored & 0x0F) << 4);
+      }
+      y.scales_h = static_cast<std::uint16_t>(y.scales_h | (stored >> 4) << (2 * s));
+    }
+  }
+}
+
+void dequantize_iq4_xs(const BlockIQ4_XS* in, float* out, std::size_t values) {
+  for (std::size_t b = 0; b < values / kSuperValues; ++b) {
+    const float d = f16_to_f32(in[b].d);
+    for (int v = 0; v < kSuperValues; ++v) {
+      const float dl = d * static_cast<float>(iq4_xs_scale(in[b], v / kBlockValues));
+      out[b * kSuperValues + v] = dl * static_cast<float>(iq4_xs_value(in[b], v));
     }
   }
 }

@@ -46,6 +46,19 @@ void quantize_q4_k(const float* in, BlockQ4_K* out, std::size_t values);
 void dequantize_q4_k(const BlockQ4_K* in, float* out, std::size_t values);
 void quantize_q5_k(const float* in, BlockQ5_K* out, std::size_t values);
 void dequantize_q5_k(const BlockQ5_K* in, float* out, std::size_t values);
+// The 256-value types without a minimum: Q6_K and Q3_K (k_quants_symmetric.cpp), IQ4_XS
+// (legacy_quants.cpp, beside IQ4_NL, whose scale search it shares), TQ1_0 and TQ2_0
+// (ternary_quants.cpp).
+void quantize_q6_k(const float* in, BlockQ6_K* out, std::size_t values);
+void dequantize_q6_k(const BlockQ6_K* in, float* out, std::size_t values);
+void quantize_q3_k(const float* in, BlockQ3_K* out, std::size_t values);
+void dequantize_q3_k(const BlockQ3_K* in, float* out, std::size_t values);
+void quantize_iq4_xs(const float* in, BlockIQ4_XS* out, std::size_t values);
+void dequantize_iq4_xs(const BlockIQ4_XS* in, float* out, std::size_t values);
+void quantize_tq1_0(const float* in, BlockTQ1_0* out, std::size_t values);
+void dequantize_tq1_0(const BlockTQ1_0* in, float* out, std::size_t values);
+void quantize_tq2_0(const float* in, BlockTQ2_0* out, std::size_t values);
+void dequantize_tq2_0(const BlockTQ2_0* in, float* out, std::size_t values);
 
 // The same over spans (out.size() blocks of in's values).
 inline void quantize_q8_0(std::span<const float> in, std::span<BlockQ8_0> out) {
