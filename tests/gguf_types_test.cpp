@@ -78,6 +78,8 @@ EvalResult evaluate_file(const std::string& path, Mode mode, double& bits_per_by
   PlannedModelOptions options;
   options.request.logits = Logits::all;
   options.request.positions = 0;
+  // llama.cpp's default context, which computed the figures: an F16 KV cache.
+  options.request.kv_cache = KvCache::f16;
   {
     const FileSource source(path);
     const ModelFile file = read_model_file(source);

@@ -356,6 +356,15 @@ void Transformer::store_kv(int layer, int pos, int batch) {
   }
 }
 
+namespace {
+
+// Floats to the nearest half float and back (ggml's F32-to-F16 conversion of a product's input).
+void round_to_half(std::span<float> values) {
+  for (float& v : values) v = f16_to_f32(f32_to_f16(v));
+}
+
+}  // namespace
+
 // One head of one batch slot at position pos: scores over positions 0..pos, in llama2.c's order.
 void Transformer::attend_head(int layer, int pos, int slot, int h) {
   if (kv_ == KvCache::q8) {
@@ -386,8 +395,11 @@ void Transformer::attend_head_over(std::span<const Cached> keys, std::span<const
     kernels::softmax(att);
     kernels::attention_mix(out, att, values.data() + head, cache_.value_scales.data() + scales);
   } else {
-    kernels::attention_scores(att, s_.q.data() + vector, keys.data() + head, head_size, scale);
+    const std::span<float> q = s_.q.subspan(vector, static_cast<std::size_t>(head_size));
+    if constexpr (std::is_same_v<Cached, std::uint16_t>) round_to_half(q);
+    kernels::attention_scores(att, q.data(), keys.data() + head, head_size, scale);
     kernels::softmax(att);
+    if constexpr (std::is_same_v<Cached, std::uint16_t>) round_to_half(att);
     kernels::attention_mix(out, att, values.data() + head);
   }
 }

@@ -27,8 +27,9 @@ inline constexpr int kPrefillBatch = 32;
 enum class Logits { last, all };
 
 // What the KV cache holds: floats (llama2.c's arithmetic, the bits of the reference), half
-// floats (half the bytes; keys and values rounded to F16 as they are stored, as llama.cpp's
-// default cache does), or int8 vectors with one float scale per position and head (about a
+// floats (half the bytes; computed as llama.cpp's default F16 cache computes: keys and values
+// rounded to F16 as they are stored, and each query and each softmax weight rounded to F16
+// before it meets them, as ggml converts a product's F32 side to its F16 side's type), or int8 vectors with one float scale per position and head (about a
 // quarter of the bytes).
 enum class KvCache : std::uint8_t { f32, f16, q8 };
 const char* to_string(KvCache kv);  // "F32", "F16", "Q8"
