@@ -20,6 +20,9 @@
 namespace {
 
 using namespace shoehorn;
+using kernels::Activations;
+using kernels::InputScratch;
+using kernels::MatvecInput;
 
 std::vector<WeightType> file_types() {
   std::vector<WeightType> types;
@@ -43,9 +46,9 @@ std::vector<float> product(const Matrix& w, std::span<const float> x) {
   Activations a;
   a.add(w.type);
   ArenaSizer sizer;
-  (void)input_scratch(sizer, a, x.size());
+  (void)kernels::input_scratch(sizer, a, x.size());
   Arena arena(sizer.plan.bytes());
-  const InputScratch scratch = input_scratch(arena, a, x.size());
+  const InputScratch scratch = kernels::input_scratch(arena, a, x.size());
   const MatvecInput in = kernels::prepare_input(std::span(&w, 1), x, 1, scratch);
   std::vector<float> out(static_cast<std::size_t>(w.rows));
   kernels::matvec_rows(out, w, in, 0, w.rows);

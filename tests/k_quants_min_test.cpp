@@ -496,7 +496,8 @@ TEST(KQuantsMin, ConvertFallsBackForRowsOfPartSuperBlocks) {
     EXPECT_EQ(types.at("blk.0.attn_q.weight"), c.fallback) << c.quant;
     EXPECT_EQ(types.at("blk.4.ffn_up.weight"), c.fallback) << c.quant;
     EXPECT_EQ(types.at("blk.0.ffn_down.weight"), "F16") << c.quant;
-    Transformer t(load_model(output), 2);
+    const Model model = load_model(output);
+    Transformer t(model, 2);
     for (const float l : t.forward(1, 0)) ASSERT_TRUE(std::isfinite(l)) << c.quant;
   }
 }

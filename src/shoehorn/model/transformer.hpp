@@ -94,6 +94,9 @@ class Transformer {
               KvCache kv = KvCache::f32);
 
   // It points into itself (its resident weights) and lends its buffers out: it stays put.
+  // It keeps a reference to the model: a temporary one would dangle.
+  Transformer(Model&&, int, ThreadPool* = nullptr, int = 1, WeightSource* = nullptr,
+              Logits = Logits::last, KvCache = KvCache::f32) = delete;
   Transformer(const Transformer&) = delete;
   Transformer& operator=(const Transformer&) = delete;
   Transformer(Transformer&&) = delete;
