@@ -65,7 +65,7 @@ void bake(const BakeFlags& o, const CLI::App& cmd) {
     write_header(o.output, bake_vocab_header(read_tokenizer_bin(FileSource(*o.tokenizer)), options));
     return;
   }
-  options.model_path = o.model.empty() ? default_model_path() : o.model;
+  options.model_path = model_or_default(o.model);
   Model model = load_model(options.model_path);
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   options.vocab_path = o.tokenizer.value_or("the tokenizer.bin beside it");
