@@ -9,12 +9,26 @@ fuzz_seconds="${SHOEHORN_FUZZ_SECONDS:-5}"
 started="$(date +%s)"
 step() { printf '\n=== %s (at %ss) ===\n' "$*" "$(( $(date +%s) - started ))"; }
 
+# The number of tests ctest lists in a build against tests/expected-test-counts.txt, so that a
+# test binary left out (or a test no longer discovered) fails CI instead of shrinking it.
+check_test_count() {
+  local dir="$1" build="$2" expected actual
+  expected="$(awk -v b="$build" '$1 == b { print $2 }' tests/expected-test-counts.txt)"
+  actual="$(ctest --test-dir "$dir" -N | sed -n 's/^Total Tests: //p')"
+  if [ -z "$expected" ] || [ "$actual" != "$expected" ]; then
+    echo "$dir: ctest lists ${actual:-no} tests, tests/expected-test-counts.txt expects ${expected:-none} ('$build')" >&2
+    exit 1
+  fi
+  echo "$dir: $actual tests, as tests/expected-test-counts.txt expects"
+}
+
 step "dependencies"
 scripts/deps.sh
 
 step "native build and tests"
-cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON
+cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_REQUIRE_ALL=ON
 cmake --build build
+check_test_count build native
 ctest --test-dir build -j "$jobs" --output-on-failure
 
 step "ASan + UBSan build and tests"
@@ -23,17 +37,21 @@ step "ASan + UBSan build and tests"
 # The LibTorch trainer is left out: its formats are shoehorn_core code, tested here; its
 # LibTorch half is tested natively.
 cmake -G Ninja -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
-  -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TRAINER=OFF -DSHOEHORN_EXAMPLES=OFF
+  -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TRAINER=OFF -DSHOEHORN_EXAMPLES=OFF -DSHOEHORN_REQUIRE_ALL=ON
 cmake --build build-asan
+check_test_count build-asan asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -j "$jobs" --output-on-failure
 
 step "big-endian PowerPC 64 build and tests under qemu"
 # The compile-time examples are built and run by the native (GCC) build; ctime_test runs the
-# baked engine here too.
+# baked engine here too. No LibTorch or libsentencepiece for the target: the trainer is off and
+# the tokenizer tools are not built (what it must have, cc65 and Node for the NES tests, is
+# required).
 cmake -G Ninja -B build-ppc64 -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_EXAMPLES=OFF \
-  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/ppc64-be.cmake
+  -DSHOEHORN_TRAINER=OFF -DSHOEHORN_REQUIRE_ALL=ON -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/ppc64-be.cmake
 cmake --build build-ppc64
+check_test_count build-ppc64 ppc64
 ctest --test-dir build-ppc64 -j "$jobs" --output-on-failure
 
 step "fuzz targets (${fuzz_seconds}s each)"
