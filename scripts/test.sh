@@ -35,7 +35,8 @@ step "ASan + UBSan build and tests"
 # -O1 as the sanitizers' documentation advises (assertions stay on). Warnings are errors in the
 # native build; here GCC 12 at -O1 gives false maybe-uninitialized warnings inside std::regex.
 # The LibTorch trainer is left out: its formats are shoehorn_core code, tested here; its
-# LibTorch half is tested natively.
+# LibTorch half is tested natively. Each test's timeout is 4 times its native one here, 8 times
+# under qemu below (SHOEHORN_TEST_TIME_SCALE, cmake/ShoehornTestTimeout.cmake).
 cmake -G Ninja -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
   -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TRAINER=OFF -DSHOEHORN_EXAMPLES=OFF -DSHOEHORN_REQUIRE_ALL=ON
 cmake --build build-asan
