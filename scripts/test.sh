@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 fuzz_seconds="${SHOEHORN_FUZZ_SECONDS:-5}"
+# The five model and tokenizer file parsers, whose fuzzers also check every rejection's message
+# (file, field, offset), get longer.
+parser_fuzzers=" gguf llama2c tokenizer_bin pack ngram "
+parser_fuzz_seconds="${SHOEHORN_PARSER_FUZZ_SECONDS:-60}"
 
 started="$(date +%s)"
 step() { printf '\n=== %s (at %ss) ===\n' "$*" "$(( $(date +%s) - started ))"; }
@@ -55,7 +59,7 @@ cmake --build build-ppc64
 check_test_count build-ppc64 ppc64
 ctest --test-dir build-ppc64 -j "$jobs" --output-on-failure
 
-step "fuzz targets (${fuzz_seconds}s each)"
+step "fuzz targets (${parser_fuzz_seconds}s for each file parser, ${fuzz_seconds}s for the others)"
 CXX=clang++ cmake -G Ninja -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSHOEHORN_FUZZ=ON -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TESTS=OFF -DSHOEHORN_TRAINER=OFF
 # Only the fuzzers (they link shoehorn_core alone): the CLI compiled again by Clang would cost
@@ -67,8 +71,10 @@ for corpus in fuzz/corpus/*/; do
   name="$(basename "$corpus")"
   work="build-fuzz/corpus-$name"
   mkdir -p "$work"
+  seconds="$fuzz_seconds"
+  case "$parser_fuzzers" in *" $name "*) seconds="$parser_fuzz_seconds" ;; esac
   # New inputs go to the build tree; the committed corpus stays as it is.
-  "build-fuzz/fuzz/fuzz_$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+  "build-fuzz/fuzz/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 "$work" "$corpus" 2>&1 | tail -n 12
 done
 
