@@ -10,6 +10,7 @@
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/transformer.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
+#include "located_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const shoehorn::MemorySource source("fuzz.gguf", std::as_bytes(std::span(data, size)));
@@ -23,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const shoehorn::Model model = shoehorn::load_resident(shoehorn::llama_model_file(file), source);
     shoehorn::Transformer transformer(model, 1);
     (void)transformer.forward(model.config().vocab_size - 1, 0);
-  } catch (const shoehorn::Error&) {
+  } catch (const shoehorn::Error& e) {
+    shoehorn::fuzz::expect_located(e, "fuzz.gguf");
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/transformer.hpp"
+#include "located_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const shoehorn::MemorySource source(
@@ -16,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A model that loads must run: one position, every token id in range.
     shoehorn::Transformer transformer(model, 1);
     (void)transformer.forward(model.config().vocab_size - 1, 0);
-  } catch (const shoehorn::Error&) {
+  } catch (const shoehorn::Error& e) {
+    shoehorn::fuzz::expect_located(e, "fuzz.bin");
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/streamed_weights.hpp"
 #include "shoehorn/model/transformer.hpp"
+#include "located_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const shoehorn::MemorySource source("fuzz.pack", std::as_bytes(std::span(data, size)));
@@ -30,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     shoehorn::StreamedWeights stream(model, source, plan);
     shoehorn::Transformer transformer(model, 1, nullptr, 1, &stream);
     (void)transformer.forward(model.config().vocab_size - 1, 0);
-  } catch (const shoehorn::Error&) {
+  } catch (const shoehorn::Error& e) {
+    shoehorn::fuzz::expect_located(e, "fuzz.pack");
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
+#include "located_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const shoehorn::MemorySource source("fuzz-tok.bin", std::as_bytes(std::span(data, size)));
@@ -19,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)shoehorn::printable(tokenizer.decode(prev, id));
       prev = id;
     }
-  } catch (const shoehorn::Error&) {
+  } catch (const shoehorn::Error& e) {
+    shoehorn::fuzz::expect_located(e, "fuzz-tok.bin");
   }
   return 0;
 }

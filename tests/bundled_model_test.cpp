@@ -36,6 +36,39 @@ TEST(BundledModel, GeneratesTheRecordedStoryWithoutModelOrTokenizer) {
             "\"Hey, you can come inside and find a new\n");
 }
 
+// Every subcommand that takes a model takes the bundled one when given none: what it writes is
+// what it writes for the bundled model's path.
+TEST(BundledModel, EverySubcommandTakingAModelDefaultsToIt) {
+  const std::string bundled = cli::default_model_path();
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"inspect"}, {"plan", "--target", "esp32-s3"}}) {
+    std::vector<std::string> with_model = args;
+    with_model.insert(with_model.begin() + 1, bundled);
+    const CliResult given = run_cli(with_model);
+    const CliResult defaulted = run_cli(args);
+    ASSERT_EQ(given.status, 0) << args[0] << ": " << given.err;
+    EXPECT_EQ(defaulted.status, 0) << args[0] << ": " << defaulted.err;
+    EXPECT_EQ(defaulted.out, given.out) << args[0];
+  }
+  // Those that write a file write the same bytes.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"pack", "--target", "esp32-s3", "-o"}, {"bake", "--name", "m", "-o"}}) {
+    std::vector<std::string> with_model = args;
+    with_model.insert(with_model.begin() + 1, bundled);
+    with_model.push_back(scratch_path("given.out"));
+    std::vector<std::string> defaulted = args;
+    defaulted.push_back(scratch_path("defaulted.out"));
+    ASSERT_EQ(run_cli(with_model).status, 0) << args[0];
+    const CliResult r = run_cli(defaulted);
+    EXPECT_EQ(r.status, 0) << args[0] << ": " << r.err;
+    EXPECT_EQ(read_bytes(scratch_path("defaulted.out")), read_bytes(scratch_path("given.out"))) << args[0];
+  }
+  // bench measures time; its first line names the model it ran.
+  const CliResult r = run_cli({"bench", "--runs", "1", "-n", "2", "--prompt-tokens", "2", "--threads", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find(',')), bundled);
+}
+
 // The first 1,000 bytes (whole lines: 886) of valid-776K.txt, which training never reads.
 TEST(BundledModel, HeldOutBitsPerByteIsTheRecordedValue) {
   std::string text = read_text(shared_path("data/tinystories/valid-776K.txt")).substr(0, 1000);

@@ -9,10 +9,12 @@
 #include <map>
 
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/ctime/bake.hpp"
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/io/sink.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
+#include "shoehorn/model/dequantize.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -190,7 +192,7 @@ TEST(Cli, BakeWritesEveryFloatExactly) {
 
 TEST(Cli, BakeQ8HoldsTheGroupsConvertWrites) {
   const std::string path = scratch_path("q8.hpp");
-  const CliResult r = run_cli({"bake", model(), "-z", tok512(), "-o", path, "--quant", "q8_0",
+  const CliResult r = run_cli({"bake", model(), "-z", tok512(), "-o", path, "--quant", "q8_group",
                                "--name", "tiny_q8"});
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string header = read_text(path);
@@ -201,6 +203,84 @@ TEST(Cli, BakeQ8HoldsTheGroupsConvertWrites) {
   std::string first_row = "Q8Matrix<512, 64, 4> token_embedding = {{\n{";
   for (int i = 0; i < 64; ++i) first_row += (i ? ", " : "") + std::to_string(q8.weights.token_embedding.blocks<std::int8_t>()[i]);
   EXPECT_NE(header.find(first_row + "},"), std::string::npos);
+}
+
+// Every model `run` takes bakes: a GGUF of each type convert writes, with and without
+// --quant f32. The engine computes F32 (and llama2.c's int8 groups); the rest reaches the
+// header as the floats the run-time engine dequantizes, bit for bit.
+TEST(Cli, BakeTakesEveryGgufTypeConvertWrites) {
+  for (const std::string quant : {"f32", "f16", "q8_0", "q4_0"}) {
+    const std::string gguf = scratch_path("bake-" + quant + ".gguf");
+    CliResult r = run_cli({"convert", model(), gguf, "--quant", quant, "-z", tok512()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const Model m = load_model(gguf);
+    const std::vector<float> embedding = dequantize(m.weights.token_embedding);
+    const std::vector<float> w2 = dequantize(m.weights.layers[4].w2);
+    for (const bool f32 : {false, true}) {
+      SCOPED_TRACE(quant + (f32 ? " --quant f32" : ""));
+      const std::string path = scratch_path("bake-" + quant + ".hpp");
+      std::vector<std::string> args{"bake", gguf, "-o", path};
+      if (f32) args.insert(args.end(), {"--quant", "f32"});
+      r = run_cli(args);
+      ASSERT_EQ(r.status, 0) << r.err;
+      const std::string header = read_text(path);
+      EXPECT_NE(header.find("static constexpr int group_size = 0;"), std::string::npos);
+      const std::vector<float> baked_embedding = baked_floats(header, "float token_embedding[512][64]");
+      ASSERT_EQ(baked_embedding.size(), embedding.size());
+      for (std::size_t i = 0; i < embedding.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(baked_embedding[i]), std::bit_cast<std::uint32_t>(embedding[i])) << i;
+      }
+      const std::vector<float> baked_w2 = baked_floats(header, "float w2[5][64][172]");
+      ASSERT_EQ(baked_w2.size(), 5u * w2.size());
+      for (std::size_t i = 0; i < w2.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(baked_w2[4 * w2.size() + i]), std::bit_cast<std::uint32_t>(w2[i])) << i;
+      }
+      // From F32 the model's part is, byte for byte, what the checkpoint bakes to (the header
+      // ctime_test compiles); the vocabulary differs: GGUF spells BOS and EOS without newlines.
+      if (quant == "f32") {
+        const std::string from_bin = scratch_path("bake-bin.hpp");
+        ASSERT_EQ(run_cli({"bake", model(), "-z", tok512(), "-o", from_bin}).status, 0);
+        const std::string bin_header = read_text(from_bin);
+        const std::size_t at = header.find("  // The model: "), bin_at = bin_header.find("  // The model: ");
+        ASSERT_NE(at, std::string::npos);
+        EXPECT_TRUE(header.substr(at) == bin_header.substr(bin_at));
+      }
+    }
+  }
+}
+
+// bake's int8 groups are llama2.c's (q8_group), whatever the file held: here ggml's Q4_0.
+TEST(Cli, BakeQ8GroupFromGgmlBlocks) {
+  const std::string gguf = scratch_path("bake-groups.gguf");
+  CliResult r = run_cli({"convert", model(), gguf, "--quant", "q4_0", "-z", tok512()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string path = scratch_path("bake-groups.hpp");
+  r = run_cli({"bake", gguf, "-o", path, "--quant", "q8_group"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string header = read_text(path);
+  EXPECT_NE(header.find("static constexpr int group_size = 4;"), std::string::npos);
+  EXPECT_NE(header.find("shoehorn::ctime::Q8Matrix<172, 64, 4> w1[5] = {"), std::string::npos);
+  // ggml's name is not bake's: q8_0 would read as Q8_0 blocks, which the engine lacks.
+  r = run_cli({"bake", gguf, "-o", path, "--quant", "q8_0"});
+  EXPECT_EQ(r.status, 2) << r.err;
+}
+
+// The baker itself refuses, with the tensor and its offset, weights the engine does not compute.
+TEST(Cli, BakerRefusesTypesTheEngineLacks) {
+  const std::string gguf = scratch_path("bake-refused.gguf");
+  const CliResult r = run_cli({"convert", model(), gguf, "--quant", "f16", "-z", tok512()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Model m = load_model(gguf);
+  const TensorInfo& first = m.file.tensors.front();
+  ASSERT_EQ(first.name, "token_embd.weight");
+  try {
+    (void)bake_header(m, cli::read_vocab_file(gguf), {"x", gguf, gguf});
+    FAIL() << "baked F16 weights";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), gguf + ": token_embd.weight at offset " + std::to_string(first.offset) +
+                                         ": weights of type F16: a baked header holds F32 or "
+                                         "llama2.c int8 groups (dequantize first)");
+  }
 }
 
 TEST(Cli, BakeVocabularyOnly) {

@@ -142,16 +142,34 @@ TEST(Corrupt, RandomBytes) {
   }
 }
 
+// Where each token of a tokenizer.bin ends: after max_token_length, each token is a float
+// score, an int32 length and that many bytes.
+std::vector<std::size_t> token_ends(const std::vector<std::byte>& bytes) {
+  std::vector<std::size_t> ends;
+  for (std::size_t at = 4; at < bytes.size();) {
+    at += 8 + load_u32(bytes.data() + at + 4, ByteOrder::little);
+    ends.push_back(at);
+  }
+  return ends;
+}
+
 TEST(Corrupt, TokenizerTruncatedAtEveryOffset) {
   const std::vector<std::byte> bytes = read_bytes(shared_path("models/tok512.bin"));
+  const std::vector<std::size_t> ends = token_ends(bytes);
+  ASSERT_EQ(ends.size(), 512u);
+  ASSERT_EQ(ends.back(), bytes.size());
+  // A cut exactly between two tokens leaves a shorter, valid vocabulary when it keeps ids 0, 1
+  // and 2 (unknown, BOS, EOS): of 3 to 511 tokens. Every other cut is a located error.
+  std::vector<std::size_t> loaded;
   for (std::size_t length = 0; length < bytes.size(); ++length) {
     const std::string message = tokenizer_error(bytes, length);
     if (message.empty()) {
-      // A cut exactly between two tokens leaves a shorter, valid vocabulary.
-      continue;
+      loaded.push_back(length);
+    } else {
+      expect_located(message, "bad-tok.bin");
     }
-    expect_located(message, "bad-tok.bin");
   }
+  EXPECT_EQ(loaded, std::vector<std::size_t>(ends.begin() + 2, ends.end() - 1));
   EXPECT_NE(tokenizer_error(bytes, 14).find("token[0].bytes at offset 12"), std::string::npos)
       << tokenizer_error(bytes, 14);
 }

@@ -246,7 +246,7 @@ const Model& model_f32() {
   static const Model m = load_model(shared_path("models/stories260K.bin"));
   return m;
 }
-const Model& model_q8() {  // what bake --quant q8_0 baked
+const Model& model_q8() {  // what bake --quant q8_group baked
   static const Model m = reloaded_as(model_f32(), {Llama2cVersion::v2, ByteOrder::little, 64});
   return m;
 }

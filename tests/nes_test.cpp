@@ -182,8 +182,13 @@ TEST(NesCli, EmulatorErrors) {
   CliResult r = emulate({data_path("ngram/expected.tsv")});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("not an iNES ROM"), std::string::npos) << r.err;
-  r = emulate({scratch_path("no-such.nes")});
+  // A missing ROM, as the emulator reports it (a missing jsnes is status 1 too, with another
+  // message: "jsnes is not installed").
+  const std::string missing = scratch_path("no-such.nes");
+  r = emulate({missing});
   EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "shoehorn: error: " + missing + ": emulation failed: " + missing +
+                       ": ENOENT: no such file or directory, open '" + missing + "'\n");
   r = run_cli({"nes", "build", data_path("ngram/expected.tsv"), "-o", scratch_path("x.nes")});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("not an n-gram model"), std::string::npos) << r.err;

@@ -155,7 +155,7 @@ TEST(NgramCtime, BakeCli) {
   EXPECT_NE(r.err.find("crc32"), std::string::npos) << r.err;
   // Flags of a Llama bake do not apply.
   for (const char* flag : {"-z", "--quant", "--group-size"}) {
-    const std::string value = flag == std::string("--quant") ? "q8_0" : flag == std::string("-z") ? tiny_path() : "32";
+    const std::string value = flag == std::string("--quant") ? "q8_group" : flag == std::string("-z") ? tiny_path() : "32";
     r = run_cli({"bake", tiny_path(), "-o", out, flag, value});
     EXPECT_EQ(r.status, 2) << flag;
     EXPECT_NE(r.err.find(std::string(flag) + " does not apply to an n-gram model"), std::string::npos) << r.err;

@@ -54,12 +54,16 @@ TEST_F(SentencePieceParity, WholeParagraphsWithNewlines) {
 
 TEST_F(SentencePieceParity, HardCases) {
   std::ifstream in(data_path("tokenizer/llama2-hard-cases.tsv"));
+  ASSERT_TRUE(in) << data_path("tokenizer/llama2-hard-cases.tsv");
   std::string line;
+  int rows = 0;
   while (std::getline(in, line)) {
     if (line.starts_with('#')) continue;
     const std::string text = unescape(split_tabs(line)[0]);
     EXPECT_EQ(tokenizer->encode(text, false, false), reference(text)) << line;
+    ++rows;
   }
+  EXPECT_EQ(rows, 75);  // every case of the table (tokenizer_test reads the same 75)
 }
 
 // Every single byte and every two-byte string over a small alphabet of awkward bytes.

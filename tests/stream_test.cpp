@@ -268,23 +268,40 @@ TEST(Stream, Int8CacheStreamsBitIdenticalToResident) {
   }
 }
 
-// In-process the process is the test's, near the budget: the text must be the same, and the run
-// fails exactly when that process went over (tests/CMakeLists.txt runs the real binary in it).
+// Puts the test process's peak RSS at `bytes` or more (each page written), so that an
+// in-process run with a budget below it fails the budget check whatever the process held before.
+void raise_peak_rss_to(std::size_t bytes) {
+  std::vector<unsigned char> pages(bytes);
+  std::memset(pages.data(), 1, pages.size());
+  ASSERT_GE(peak_rss_bytes(), bytes);
+}
+
+constexpr std::size_t kAboveAnyBudget = 64u << 20;  // peak RSS the tests below make certain
+
+// In-process the process is the test's. Streamed within 7500K the text is the same, and the run
+// fails because the process (made to hold 64 MiB) went over; with a budget far above anything
+// the process holds, the same run passes the check (tests/CMakeLists.txt runs the real binary
+// within 7500K).
 TEST(Stream, RunWithABudgetPrintsTheSameText) {
   const std::vector<std::string> args = {"run", model(), "-z", tok512(), "-t", "0.8", "-s", "7",
                                          "-n", "60", "-i", "Once upon a time, Tim"};
   const CliResult resident = run_cli(args);
   ASSERT_EQ(resident.status, 0) << resident.err;
+  ASSERT_NO_FATAL_FAILURE(raise_peak_rss_to(kAboveAnyBudget));
   std::vector<std::string> budgeted = args;
   budgeted.insert(budgeted.end(), {"--mem-budget", "7500K", "--chunk", "5"});
   const CliResult streamed = run_cli(budgeted);
   EXPECT_EQ(streamed.out, resident.out);
   EXPECT_NE(streamed.err.find("streamed: "), std::string::npos) << streamed.err;
-  const bool over = streamed.err.find("went over the memory budget 7.3 MiB") != std::string::npos;
-  EXPECT_EQ(streamed.status, over ? 1 : 0) << streamed.err;
-  if (over) {
-    EXPECT_GT(peak_rss_bytes(), 7500u * 1024);
-  }
+  EXPECT_NE(streamed.err.find("went over the memory budget 7.3 MiB"), std::string::npos) << streamed.err;
+  EXPECT_EQ(streamed.status, 1) << streamed.err;
+
+  std::vector<std::string> roomy = args;
+  roomy.insert(roomy.end(), {"--mem-budget", "16G"});
+  const CliResult within = run_cli(roomy);
+  EXPECT_EQ(within.out, resident.out);
+  EXPECT_EQ(within.err.find("went over"), std::string::npos) << within.err;
+  EXPECT_EQ(within.status, 0) << within.err;
 }
 
 // Chat runs its prompt in batches too (sampling every position, as llama2.c does): the same
@@ -300,11 +317,13 @@ TEST(Stream, ChatPromptsStreamOncePerBatch) {
     const std::size_t start = err.rfind(' ', end - 1) + 1;
     return end == std::string::npos ? -1.0 : std::stod(err.substr(start, end - start));
   };
+  // In-process the peak is the test process's, made to be over the budget (see
+  // RunWithABudgetPrintsTheSameText): both runs write their text, then fail the check.
+  ASSERT_NO_FATAL_FAILURE(raise_peak_rss_to(kAboveAnyBudget));
   const CliResult one = chat("1"), batched = chat("32");
-  // In-process the peak is the test process's (see RunWithABudgetPrintsTheSameText).
   for (const CliResult* r : {&one, &batched}) {
-    const bool over = r->err.find("went over the memory budget") != std::string::npos;
-    ASSERT_EQ(r->status, over ? 1 : 0) << r->err;
+    EXPECT_NE(r->err.find("went over the memory budget 7.3 MiB"), std::string::npos) << r->err;
+    ASSERT_EQ(r->status, 1) << r->err;
   }
   EXPECT_EQ(batched.out, one.out);
   EXPECT_GT(mib_read(batched.err), 0.0) << batched.err;

@@ -1,6 +1,7 @@
 // shoehorn bake: a model and its vocabulary as a C++ header for the constexpr engine, or an
 // n-gram model (told by its magic) as a header for the n-gram runtime.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "shoehorn/format/tokenizer_bin.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/io/source.hpp"
+#include "shoehorn/model/dequantize.hpp"
 #include "shoehorn/ngram/model_file.hpp"
 
 namespace shoehorn::cli {
@@ -28,6 +30,13 @@ struct BakeFlags {
   std::optional<std::string> name;
   bool vocab_only = false;
 };
+
+// The constexpr engine computes F32 matrices or llama2.c's int8 groups, one type for all.
+bool every_matrix_is(const Model& model, WeightType type) {
+  return std::all_of(model.file.tensors.begin(), model.file.tensors.end(), [&](const TensorInfo& t) {
+    return !is_matrix(t.role) || tensor_of(model.weights, t.role, t.layer).type == type;
+  });
+}
 
 void write_header(const std::string& path, const std::string& text) {
   write_file(path, std::as_bytes(std::span(text.data(), text.size())));
@@ -56,15 +65,19 @@ void bake(const BakeFlags& o, const CLI::App& cmd) {
     write_header(o.output, bake_vocab_header(read_tokenizer_bin(FileSource(*o.tokenizer)), options));
     return;
   }
-  options.model_path = o.model.empty() ? default_model_path() : o.model;
+  options.model_path = model_or_default(o.model);
   Model model = load_model(options.model_path);
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   options.vocab_path = o.tokenizer.value_or("the tokenizer.bin beside it");
-  const bool q8 = model.weights.token_embedding.type == WeightType::q8_group;
-  if (o.quant == "q8_0" && !q8) {
-    model = reloaded_as(model, {Llama2cVersion::v2, ByteOrder::little, o.group_size});
+  if (o.quant == "q8_group") {
+    if (!every_matrix_is(model, WeightType::q8_group)) {
+      model = reloaded_as(model, {Llama2cVersion::v2, ByteOrder::little, o.group_size});
+    }
+  } else if (!every_matrix_is(model, WeightType::f32) &&
+             (o.quant == "f32" || !every_matrix_is(model, WeightType::q8_group))) {
+    // What the engine does not compute (F16, ggml's blocks, a mix) it gets as floats.
+    model = dequantized(model);
   }
-  if (o.quant == "f32" && q8) model = reloaded_as(model, {Llama2cVersion::v1, ByteOrder::little});
   write_header(o.output, bake_header(model, tokenizer.vocab(), options));
 }
 
@@ -78,11 +91,12 @@ void add_bake(CLI::App& app, Io) {
   CLI::Option* z = cmd->add_option("-z", options->tokenizer, "Tokenizer (llama2.c tokenizer.bin)");
   cmd->add_option("-o,--output", options->output, "Header to write")->required();
   cmd->add_option("--quant", options->quant,
-                  "Weights: f32, or q8_0 (int8 groups with a float scale each, as llama2.c "
-                  "version 2); default: as stored")
-      ->check(CLI::IsMember({"f32", "q8_0"}));
+                  "Weights: f32, or q8_group (int8 groups with a float scale each, as llama2.c "
+                  "version 2; not ggml's Q8_0 blocks); default: as stored when the engine "
+                  "computes it (F32, int8 groups), else f32")
+      ->check(CLI::IsMember({"f32", "q8_group"}));
   cmd->add_option("--group-size", options->group_size,
-                  "q8_0 group size, halved until it divides dim and hidden_dim (default 64)")
+                  "q8_group group size, halved until it divides dim and hidden_dim (default 64)")
       ->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--name", options->name,
                   "Name of the struct (in namespace shoehorn::baked); default: the output's stem");

@@ -54,8 +54,9 @@ void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint6
 
 void bench_model(const BenchOptions& o, Io io) {
   const KernelPathScope kernel_path(o.kernels);
-  const int positions = bench_positions(read_model_file(FileSource(o.model)).config, o.settings);
-  PlannedModel planned(o.model, o.memory.options(positions, thread_count(o.threads)));
+  const std::string path = model_or_default(o.model);
+  const int positions = bench_positions(read_model_file(FileSource(path)).config, o.settings);
+  PlannedModel planned(path, o.memory.options(positions, thread_count(o.threads)));
   const Model& model = planned.model();
   const int threads = thread_count(o.threads);
   ThreadPool pool(threads);
@@ -64,7 +65,7 @@ void bench_model(const BenchOptions& o, Io io) {
                           planned.plan().kv_cache);
   const BenchResult result = bench(transformer, o.settings);
   const std::uint64_t peak_rss = peak_rss_bytes();
-  print_table(o.json ? io.err : io.out, o.model, threads, result, peak_rss);
+  print_table(o.json ? io.err : io.out, path, threads, result, peak_rss);
   if (planned.plan().streams()) report_stream(io.err, planned, result.median_decode());
   if (o.json) print_json(io.out, threads, result, peak_rss);
   check_peak_rss(planned);
@@ -75,7 +76,7 @@ void bench_model(const BenchOptions& o, Io io) {
 void add_bench(CLI::App& app, Io io) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (medians)");
-  cmd->add_option("model", options->model, "Model file")->required();
+  cmd->add_option("model", options->model, "Model file; default: the bundled model");
   add_threads_option(*cmd, options->threads);
   add_kernels_option(*cmd, options->kernels);
   cmd->add_option("-n", options->settings.decode_tokens, "Tokens to decode per run from an empty context, as llama-bench's -n (default 128)")

@@ -27,6 +27,13 @@ std::string default_model_path() {
   return std::string(SHOEHORN_MODELS_DIR) + "/shoehorn-default.gguf";
 }
 
+std::string model_or_default(const std::string& model) {
+  if (!model.empty()) return model;
+  const std::string path = default_model_path();
+  if (!std::filesystem::exists(path)) fail(path, "no bundled default model in this build: pass a MODEL file");
+  return path;
+}
+
 Vocab read_vocab_file(const std::string& path) {
   const FileSource source(path);
   if (!is_gguf(source)) return read_tokenizer_bin(source);

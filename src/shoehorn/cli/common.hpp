@@ -19,8 +19,11 @@ class Option;
 
 namespace shoehorn::cli {
 
-// The project's bundled model, used when `run` gets no MODEL.
+// The project's bundled model, used when a subcommand gets no MODEL.
 std::string default_model_path();
+// The model a subcommand takes: its MODEL argument, or when there is none the bundled model
+// (an error in a build without one). Every subcommand that takes a model calls it.
+std::string model_or_default(const std::string& model);
 
 // A vocabulary file: a llama2.c tokenizer.bin, or any GGUF with tokenizer.ggml.* keys.
 Vocab read_vocab_file(const std::string& path);

@@ -29,7 +29,7 @@ struct EvalOptions {
 };
 
 void eval(const EvalOptions& o, Io io) {
-  const std::string path = o.model.empty() ? default_model_path() : o.model;
+  const std::string path = model_or_default(o.model);
   const KernelPathScope kernel_path(o.kernels);
   PlannedModelOptions options = o.memory.options(0, thread_count(o.threads));
   options.request.logits = Logits::all;  // every position is scored

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "shoehorn/cli/cli.hpp"
+#include "shoehorn/cli/common.hpp"
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
@@ -151,7 +152,8 @@ void print_ngram(const std::string& path, const ngram::Model& m, std::ostream& o
   }
 }
 
-void inspect(const std::string& path, Io io) {
+void inspect(const std::string& file, Io io) {
+  const std::string path = model_or_default(file);
   const FileSource source(path);
   if (ngram::is_model_file(source)) {
     print_ngram(path, ngram::read_model(source), io.out);
@@ -179,7 +181,7 @@ void add_inspect(CLI::App& app, Io io) {
   auto path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
       "inspect", "Show a file's config and tensor table (GGUF: and its metadata), or an n-gram model's levels");
-  cmd->add_option("file", *path, "Model, tokenizer or n-gram model file")->required();
+  cmd->add_option("file", *path, "Model, tokenizer or n-gram model file; default: the bundled model");
   cmd->callback([path, io] { inspect(*path, io); });
 }
 

@@ -24,7 +24,7 @@ struct PackOptions {
 
 void pack(const PackOptions& o) {
   const Target& target = target_named(o.target);
-  const FileSource source(o.model);
+  const FileSource source(model_or_default(o.model));
   const ModelFile file = read_model_file(source);
   verify_checksums(file, source);
   std::optional<Vocab> vocab;
@@ -43,7 +43,7 @@ void add_pack(CLI::App& app, Io) {
   CLI::App* cmd = app.add_subcommand(
       "pack", "Write a GGUF laid out for a target: execution order, its alignment and byte "
               "order, a CRC-32 per tensor");
-  cmd->add_option("model", options->model, "Model file")->required();
+  cmd->add_option("model", options->model, "Model file; default: the bundled model");
   add_target_option(*cmd, options->target, "Target")->required();
   cmd->add_option("-o,--output", options->output, "Output file")->required();
   cmd->add_option("-z", options->tokenizer, "Tokenizer to embed (default: the model's own)");

@@ -95,7 +95,7 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
 
 void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
   const Target* target = &target_named(o.target);
-  const FileSource source(o.model);
+  const FileSource source(model_or_default(o.model));
   const ModelFile file = read_model_file(source);
 
   PlannedModelOptions options = o.memory.options(o.positions);
@@ -128,7 +128,7 @@ void add_plan(CLI::App& app, Io io) {
   auto options = std::make_shared<PlanOptions>();
   CLI::App* cmd = app.add_subcommand(
       "plan", "What a memory budget keeps resident and streams, bytes read per token, tok/s");
-  cmd->add_option("model", options->model, "Model file")->required();
+  cmd->add_option("model", options->model, "Model file; default: the bundled model");
   add_target_option(*cmd, options->target, "Target: its memory, media speed and process size");
   cmd->add_option("-n", options->positions, "Positions the run needs (default 256; 0: all)")
       ->check(CLI::Range(0, 1 << 24));

@@ -91,10 +91,7 @@ void run(const RunOptions& o, Io io) {
   const float temperature = o.temperature < 0.0f ? 0.0f : o.temperature;
   const float topp = (o.topp < 0.0f || o.topp > 1.0f) ? 0.9f : o.topp;
 
-  const std::string path = o.model.empty() ? default_model_path() : o.model;
-  if (o.model.empty() && !std::filesystem::exists(path)) {
-    fail(path, "no bundled default model in this build: pass a MODEL file");
-  }
+  const std::string path = model_or_default(o.model);
   if (o.chat_template && o.mode != "chat") {
     throw CLI::ValidationError("--chat-template", "applies to -m chat only");
   }

@@ -188,11 +188,19 @@ void put_vocab(std::string& out, const Vocab& vocab) {
 
 // ---- the model ----
 
-void check_finite(std::span<const float> values, const Model& model, const TensorInfo& t,
-                  std::uint64_t first_offset) {
+// Where value i of a tensor lies in its file: the start of its block (one byte a value for
+// llama2.c's int8 groups, whose scales come after them).
+std::uint64_t value_offset(const TensorInfo& t, std::uint64_t i) {
+  const TypeTraits& type = traits(t.type);
+  if (type.block_values == 0) return t.offset + i;
+  return t.offset + i / static_cast<std::uint64_t>(type.block_values) * static_cast<std::uint64_t>(type.block_bytes);
+}
+
+// The values of a tensor (floats in memory, however the file stores them).
+void check_finite(std::span<const float> values, const Model& model, const TensorInfo& t) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
-      fail_at(model.file.path, t.name, first_offset + 4 * i,
+      fail_at(model.file.path, t.name, value_offset(t, i),
               "value is not finite; a baked header holds finite floats only");
     }
   }
@@ -204,6 +212,31 @@ void check_plain_llama(const Model& model) {
   if (c.arch != Architecture::llama || c.qkv_bias || c.rope_freqs) {
     fail(model.file.path, "a model of architecture " + describe_architecture(c) +
                               " does not bake: the compile-time engine runs llama2.c's llama only");
+  }
+}
+
+// The float scales of a q8_group tensor, stored after its int8 values.
+void check_finite_scales(std::span<const float> scales, const Model& model, const TensorInfo& t) {
+  for (std::size_t i = 0; i < scales.size(); ++i) {
+    if (!std::isfinite(scales[i])) {
+      fail_at(model.file.path, t.name, t.offset + t.count() + 4 * i,
+              "value is not finite; a baked header holds finite floats only");
+    }
+  }
+}
+
+// The engine computes one weight type for every matrix: F32, or llama2.c's int8 groups.
+void check_type(const Matrix& m, const Model& model, const TensorInfo& t) {
+  const WeightType type = model.weights.token_embedding.type;
+  if (type != WeightType::f32 && type != WeightType::q8_group) {
+    fail_at(model.file.path, t.name, t.offset,
+            std::string("weights of type ") + to_string(type) +
+                ": a baked header holds F32 or llama2.c int8 groups (dequantize first)");
+  }
+  if (m.type != type) {
+    fail_at(model.file.path, t.name, t.offset,
+            std::string("weights of type ") + to_string(m.type) + " beside a token embedding of " +
+                to_string(type) + ": a baked header holds one weight type");
   }
 }
 
@@ -234,12 +267,14 @@ void check_weights(const Model& model) {
       case TensorRole::rope_freqs: vector = w.rope_freqs; break;
     }
     if (m == nullptr) {
-      check_finite(vector, model, t, t.offset);
-    } else if (m->type == WeightType::f32) {
-      check_finite({m->blocks<float>(), t.count()}, model, t, t.offset);
+      check_finite(vector, model, t);
+      continue;
+    }
+    check_type(*m, model, t);
+    if (m->type == WeightType::f32) {
+      check_finite({m->blocks<float>(), t.count()}, model, t);
     } else {
-      check_finite({m->scales, t.count() / static_cast<std::uint64_t>(m->group_size)}, model, t,
-                   t.offset + t.count());
+      check_finite_scales({m->scales, t.count() / static_cast<std::uint64_t>(m->group_size)}, model, t);
     }
   }
 }

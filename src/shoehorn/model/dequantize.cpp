@@ -18,4 +18,20 @@ void dequantize_into(const Matrix& m, std::span<float> out) {
   }
 }
 
+Model dequantized(const Model& model) {
+  ArenaPlan plan;
+  for (const TensorInfo& t : model.file.tensors) plan.add<float>(t.count());
+  Model out;
+  out.storage = Arena(plan.bytes());
+  out.weights.layers.resize(model.weights.layers.size());
+  for (const TensorInfo& t : model.file.tensors) {
+    const std::span<float> values = out.storage.allocate<float>(t.count());
+    dequantize_into(tensor_of(model.weights, t.role, t.layer), values);
+    place_tensor(out.weights, t.role, t.layer, Matrix{WeightType::f32, t.rows, t.cols, 0, values.data()});
+  }
+  if (model.file.shared_classifier) out.weights.classifier = out.weights.token_embedding;
+  out.file = model.file;
+  return out;
+}
+
 }  // namespace shoehorn
