@@ -58,6 +58,12 @@ file == 1 {
   next
 }
 
+file == 2 && FNR == 1 {  # "# PropList-15.0.0.txt"
+  version = $0
+  sub(/^# PropList-/, "", version)
+  sub(/\.txt.*$/, "", version)
+}
+
 file == 2 {
   split($0, parts, "#")
   if (parts[1] !~ /; *White_Space *$/) next
@@ -79,5 +85,6 @@ END {
   for (i = 0; i < white; i++) printf "    {0x%06X, 0x%06X},\n", white_first[i], white_last[i] > out
   print "};" > out
   printf "const std::size_t kWhiteSpaceRangeCount = %d;\n\n", white > out
+  printf "const char kUnicodeVersion[] = \"%s\";\n\n", version > out
   print "}  // namespace shoehorn::unicode::detail" > out
 }

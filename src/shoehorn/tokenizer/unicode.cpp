@@ -32,6 +32,8 @@ Category category(char32_t cp) {
   return static_cast<Category>((it - 1)->category);
 }
 
+std::string_view tables_version() { return detail::kUnicodeVersion; }
+
 bool is_white_space(char32_t cp) {
   for (std::size_t i = 0; i < detail::kWhiteSpaceRangeCount; ++i) {
     const detail::WhiteSpaceRange& r = detail::kWhiteSpaceRanges[i];

@@ -30,6 +30,8 @@ CategoryMask category_mask(std::string_view name);
 
 Category category(char32_t cp);  // Cn above U+10FFFF
 bool is_white_space(char32_t cp);
+// The Unicode version the tables were generated from ("15.0.0").
+std::string_view tables_version();
 
 // The code points of text as llama.cpp's unicode_cpts_from_utf8 decodes them: a lead byte says
 // the length, continuation bytes are checked, the value is not (overlong forms and surrogates
@@ -50,6 +52,7 @@ extern const CategoryRange kCategoryRanges[];
 extern const std::size_t kCategoryRangeCount;
 extern const WhiteSpaceRange kWhiteSpaceRanges[];
 extern const std::size_t kWhiteSpaceRangeCount;
+extern const char kUnicodeVersion[];  // of the tables, from PropList.txt's first line
 }  // namespace detail
 
 }  // namespace shoehorn::unicode
