@@ -4,6 +4,9 @@
 // a random model that carries a BPE vocabulary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "shoehorn/format/gguf.hpp"
@@ -14,6 +17,7 @@
 #include "shoehorn/io/source.hpp"
 #include "shoehorn/tokenizer/byte_level.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
+#include "shoehorn/tokenizer/unicode.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -86,6 +90,241 @@ TEST(BpeVocabCases, Gpt2) { expect_all_cases("ggml-vocab-gpt-2.gguf"); }
 TEST(BpeVocabCases, Starcoder) { expect_all_cases("ggml-vocab-starcoder.gguf"); }
 TEST(BpeVocabCases, DeepseekCoder) { expect_all_cases("ggml-vocab-deepseek-coder.gguf"); }
 TEST(BpeVocabCases, Phi3SentencePiece) { expect_all_cases("ggml-vocab-phi-3.gguf"); }
+
+// A few cases of each BPE vocabulary through `shoehorn tokenize -z`, ids and --decode.
+TEST(BpeCli, TokenizePrintsTheCaseIds) {
+  int checked = 0;
+  for (const std::string name : {"ggml-vocab-gpt-2.gguf", "ggml-vocab-starcoder.gguf", "ggml-vocab-deepseek-coder.gguf"}) {
+    const std::vector<VocabCase> cases = read_cases(name);
+    const std::string path = shared_path("testdata/vocab/" + name);
+    for (const std::size_t i : {1u, 20u, 45u}) {
+      const CliResult r = run_cli({"tokenize", "-z", path, cases[i].text});
+      ASSERT_EQ(r.status, 0) << r.err;
+      EXPECT_EQ(r.out, cases[i].ids + "\n") << name << " case " << i;
+      const CliResult back = run_cli({"tokenize", "-z", path, "--decode", cases[i].text});
+      ASSERT_EQ(back.status, 0) << back.err;
+      EXPECT_EQ(back.out, cases[i].text) << name << " case " << i;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 9);
+  // Standard input, and the flags: GPT-2's BOS and EOS are both <|endoftext|> (50256).
+  const std::string gpt2 = shared_path("testdata/vocab/ggml-vocab-gpt-2.gguf");
+  const CliResult r = run_cli({"tokenize", "-z", gpt2, "--bos", "--eos"}, "Hello world");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "50256 15496 995 50256\n");
+}
+
+TEST(BpeByteLevel, AlphabetIsGpt2s) {
+  using byte_level::kByteToCodePoint;
+  EXPECT_EQ(kByteToCodePoint[0x00], 0x100u);
+  EXPECT_EQ(kByteToCodePoint[' '], 0x120u);
+  EXPECT_EQ(kByteToCodePoint['!'], 0x21u);
+  EXPECT_EQ(kByteToCodePoint[0x7F], 0x121u);
+  EXPECT_EQ(kByteToCodePoint[0xA0], 0x142u);
+  EXPECT_EQ(kByteToCodePoint[0xAD], 0x143u);
+  EXPECT_EQ(kByteToCodePoint[0xFF], 0xFFu);
+  std::set<char32_t> seen;
+  for (int b = 0; b < 256; ++b) {
+    seen.insert(kByteToCodePoint[static_cast<std::size_t>(b)]);
+    EXPECT_EQ(byte_level::byte_of(kByteToCodePoint[static_cast<std::size_t>(b)]), b);
+  }
+  EXPECT_EQ(seen.size(), 256u);
+  EXPECT_EQ(byte_level::byte_of(0x144), -1);
+  EXPECT_EQ(byte_level_decode("\xC4\xA0hi\xC4\x8A"), " hi\n");  // "Ġhi" + "Ċ"
+  EXPECT_EQ(byte_level_decode("\xC5\x84"), "[UNK_BYTE_0xc584\xC5\x84]");  // U+0144: llama.cpp's marker
+}
+
+// Every case decodes back to its text, byte for byte (the vocabularies are lossless).
+TEST(BpeDecode, CasesRoundTrip) {
+  for (const std::string name : {"ggml-vocab-gpt-2.gguf", "ggml-vocab-starcoder.gguf", "ggml-vocab-deepseek-coder.gguf"}) {
+    const Tokenizer& t = shared_tokenizer(name);
+    ASSERT_TRUE(t.byte_level());
+    int round_trips = 0;
+    for (const VocabCase& c : read_cases(name)) {
+      std::string text;
+      const std::vector<int> ids = t.encode(c.text, false, false);
+      for (std::size_t i = 0; i < ids.size(); ++i) text += t.decode(i ? ids[i - 1] : -1, ids[i]);
+      EXPECT_EQ(text, c.text) << name;
+      round_trips += text == c.text;
+    }
+    EXPECT_EQ(round_trips, 46) << name;
+  }
+  // Malformed UTF-8 is U+FFFD (as llama.cpp's unicode_cpts_from_utf8) before byte encoding.
+  const Tokenizer& gpt2 = shared_tokenizer("ggml-vocab-gpt-2.gguf");
+  EXPECT_EQ(join_ids(gpt2.encode("a\xFF" "b", false, false)), join_ids(gpt2.encode("a\xEF\xBF\xBD" "b", false, false)));
+}
+
+TEST(BpeSpecial, ControlTokensParseOnlyWhenAsked) {
+  const Tokenizer& t = shared_tokenizer("ggml-vocab-starcoder.gguf");
+  const Vocab& v = t.vocab();
+  ASSERT_EQ(v.piece(0), "<|endoftext|>");
+  ASSERT_EQ(v.type(0), TokenType::control);
+  const std::vector<int> plain = t.encode("a<|endoftext|>b", false, false);
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), 0), 0);
+  EXPECT_GT(plain.size(), 3u);
+  const std::vector<int> special = t.encode_with_specials("a<|endoftext|>b", false, false);
+  const std::vector<int> a = t.encode("a", false, false), b = t.encode("b", false, false);
+  std::vector<int> expected = a;
+  expected.push_back(0);
+  expected.insert(expected.end(), b.begin(), b.end());
+  EXPECT_EQ(special, expected);
+}
+
+// A small hand-made vocabulary: the 256 byte-level characters, two merges, a user-defined and
+// a control token.
+Vocab tiny_bpe(std::vector<std::string> merges = {"a b", "ab c"}, std::string pre = "gpt-2") {
+  std::vector<std::string> pieces;
+  for (const char32_t cp : byte_level::kByteToCodePoint) {
+    std::string s;
+    unicode::append_utf8(s, cp);
+    pieces.push_back(s);
+  }
+  pieces.push_back("ab");          // 256
+  pieces.push_back("abc");         // 257
+  pieces.push_back("<tool>");      // 258 user-defined
+  pieces.push_back("<|end|>");     // 259 control
+  pieces.push_back("aa");          // 260
+  std::vector<TokenType> types(pieces.size(), TokenType::normal);
+  types[258] = TokenType::user_defined;
+  types[259] = TokenType::control;
+  std::vector<float> scores(pieces.size(), 0.0f);
+  Vocab v(std::move(pieces), std::move(scores), std::move(types), 7, 259, 259, -1);
+  BpeSettings settings;
+  settings.merges = std::move(merges);
+  settings.pre = std::move(pre);
+  v.set_bpe(std::move(settings));
+  return v;
+}
+
+TEST(BpeSpecial, UserDefinedTokensAreAlwaysCutOut) {
+  const Tokenizer t(tiny_bpe());
+  // "abc" merges a+b (rank 0), then ab+c (rank 1); "<tool>" is its own token even as plain
+  // text; "<|end|>" is not, unless specials are parsed.
+  EXPECT_EQ(join_ids(t.encode("abc<tool>ab", false, false)), "257 258 256");
+  EXPECT_EQ(join_ids(t.encode("<|end|>", false, false)), "60 124 101 110 100 124 62");
+  EXPECT_EQ(join_ids(t.encode_with_specials("x<|end|>", true, true)), "259 120 259 259");
+  EXPECT_EQ(t.decode(-1, 258), "<tool>");
+  EXPECT_EQ(t.decode(-1, 259), "");
+  EXPECT_EQ(t.decode(-1, 257), "abc");
+  EXPECT_EQ(t.decode(-1, 32), " ");  // Ġ
+}
+
+TEST(BpeMerges, LowestRankFirstThenLeftmost) {
+  // "b c" outranks "a b": "abc" is a + bc, and bc is no token: its single bytes' tokens.
+  const Tokenizer t(tiny_bpe({"b c", "a b", "ab c"}));
+  EXPECT_EQ(join_ids(t.encode("abc", false, false)), "97 98 99");
+  // Of two pairs of the same merge, the leftmost merges first: "aaa" is aa + a.
+  const Tokenizer t2(tiny_bpe({"a a"}));
+  EXPECT_EQ(join_ids(t2.encode("aaa", false, false)), "260 97");
+  EXPECT_EQ(join_ids(t2.encode("aaaa", false, false)), "260 260");
+}
+
+std::string write_temp_gguf(const std::string& name, const std::vector<GgufKeyValue>& metadata) {
+  const std::string path = scratch_path("bpe-" + name);
+  FileSink sink(path);
+  GgufWriter(sink, ByteOrder::little, metadata, {}).finish();
+  sink.close();
+  return path;
+}
+
+std::vector<GgufKeyValue> tiny_metadata(std::vector<std::string> merges, std::string pre,
+                                        std::size_t types_count = 4) {
+  std::vector<GgufKeyValue> m;
+  m.push_back(make_entry("general.architecture", std::string("llama")));
+  m.push_back(make_entry("tokenizer.ggml.model", std::string("gpt2")));
+  m.push_back(make_entry("tokenizer.ggml.pre", std::move(pre)));
+  m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::vector<std::string>{"a", "b", "ab", "c"})));
+  m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::vector<std::int32_t>(types_count, 1))));
+  m.push_back(make_entry("tokenizer.ggml.merges", make_array(std::move(merges))));
+  return m;
+}
+
+std::string vocab_error(const std::string& path) {
+  try {
+    read_vocab(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BpeCorrupt, OneLineLocatedErrors) {
+  const std::string ok = write_temp_gguf("ok.gguf", tiny_metadata({"a b"}, "gpt-2"));
+  EXPECT_EQ(vocab_error(ok), "");
+  const Vocab v = read_vocab(ok);
+  ASSERT_NE(v.bpe(), nullptr);
+  EXPECT_EQ(v.bos_id(), -1);  // llama.cpp's default 11 is past the 4 tokens
+  EXPECT_FALSE(v.bpe()->add_bos);
+  struct Bad {
+    std::string file;
+    std::vector<GgufKeyValue> metadata;
+    std::string says;
+  };
+  const std::vector<Bad> bad = {
+      {"unknown-part.gguf", tiny_metadata({"a b", "ab d"}, "gpt-2"), "merge 1 'ab d' names 'd', which is no token"},
+      {"no-space.gguf", tiny_metadata({"ab"}, "gpt-2"), "merge 0 'ab' has no space"},
+      {"lying-count.gguf", tiny_metadata({"a b"}, "gpt-2", 3), "holds 3 values for 4 tokens"},
+      {"unknown-pre.gguf", tiny_metadata({"a b"}, "gpt-5"), "pre-tokenizer 'gpt-5' is not one llama.cpp knows"},
+  };
+  for (const Bad& b : bad) {
+    const std::string path = write_temp_gguf(b.file, b.metadata);
+    const std::string message = vocab_error(path);
+    expect_located(message, path);
+    EXPECT_NE(message.find(b.says), std::string::npos) << message;
+  }
+  std::vector<GgufKeyValue> no_merges = tiny_metadata({}, "gpt-2");
+  no_merges.pop_back();
+  const std::string path = write_temp_gguf("no-merges.gguf", no_merges);
+  const std::string message = vocab_error(path);
+  expect_located(message, path);
+  EXPECT_NE(message.find("no key 'tokenizer.ggml.merges'"), std::string::npos) << message;
+}
+
+TEST(BpeGguf, VocabularyRoundTripsThroughGguf) {
+  const Vocab& starcoder = shared_tokenizer("ggml-vocab-starcoder.gguf").vocab();
+  VectorSink sink;
+  write_vocab_gguf(sink, starcoder);
+  const std::vector<std::byte> bytes = std::move(sink.bytes());
+  const Vocab back = *gguf_vocab(read_gguf(MemorySource("written.gguf", bytes)));
+  ASSERT_NE(back.bpe(), nullptr);
+  ASSERT_EQ(back.size(), starcoder.size());
+  for (int id = 0; id < back.size(); ++id) {
+    ASSERT_EQ(back.piece(id), starcoder.piece(id));
+    ASSERT_EQ(back.type(id), starcoder.type(id));
+  }
+  EXPECT_EQ(back.bpe()->merges, starcoder.bpe()->merges);
+  EXPECT_EQ(back.bpe()->merges.size(), 48872u);
+  EXPECT_EQ(back.bpe()->pre, "starcoder");
+  EXPECT_EQ(back.bpe()->add_bos, starcoder.bpe()->add_bos);
+  EXPECT_EQ(back.bpe()->has_scores, starcoder.bpe()->has_scores);
+  EXPECT_EQ(back.bos_id(), starcoder.bos_id());
+  EXPECT_EQ(back.eos_id(), starcoder.eos_id());
+}
+
+// `init -z` writes the whole BPE vocabulary into the random model: a SmolLM2-shaped model
+// (cut down to run fast) with the starcoder vocabulary tokenizes and runs.
+TEST(BpeGguf, RandomSmolLm2ModelCarriesTheVocabulary) {
+  const std::string vocab = shared_path("testdata/vocab/ggml-vocab-starcoder.gguf");
+  const std::string model = scratch_path("bpe-smol.gguf");
+  CliResult r = run_cli({"init", "--shape", "smollm2-135m", "--dim", "64", "--hidden-dim", "128",
+                         "--layers", "2", "--heads", "4", "--kv-heads", "2", "--seq-len", "64",
+                         "-o", model, "-z", vocab});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Vocab written = read_vocab(model);
+  const Vocab& original = shared_tokenizer("ggml-vocab-starcoder.gguf").vocab();
+  ASSERT_NE(written.bpe(), nullptr);
+  EXPECT_EQ(written.size(), 49152);
+  EXPECT_EQ(written.bpe()->merges, original.bpe()->merges);
+  EXPECT_EQ(written.bpe()->pre, "starcoder");
+  const std::vector<VocabCase> cases = read_cases("ggml-vocab-starcoder.gguf");
+  r = run_cli({"tokenize", "-z", model, cases[20].text});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, cases[20].ids + "\n");
+  r = run_cli({"run", model, "-n", "8", "-s", "1", "-t", "0", "--threads", "1", "-i", "def main():"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("def main():")) << r.out;
+}
 
 }  // namespace
 }  // namespace shoehorn::test
