@@ -326,5 +326,29 @@ TEST(BpeGguf, RandomSmolLm2ModelCarriesTheVocabulary) {
   EXPECT_TRUE(r.out.starts_with("def main():")) << r.out;
 }
 
+// A model whose vocabulary is smaller than the BPE vocabulary keeps the merges of the tokens
+// it keeps, so that the file reads back.
+TEST(BpeGguf, CutVocabularyKeepsItsMerges) {
+  const std::string vocab = shared_path("testdata/vocab/ggml-vocab-starcoder.gguf");
+  const std::string model = scratch_path("bpe-smol-cut.gguf");
+  const CliResult r = run_cli({"init", "--shape", "smollm2-135m", "--dim", "64", "--hidden-dim", "128",
+                               "--layers", "1", "--heads", "4", "--kv-heads", "2", "--seq-len", "64",
+                               "--vocab", "1000", "-o", model, "-z", vocab});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Vocab written = read_vocab(model);
+  const Vocab& original = shared_tokenizer("ggml-vocab-starcoder.gguf").vocab();
+  ASSERT_EQ(written.size(), 1000);
+  std::set<std::string> kept;
+  for (int id = 0; id < 1000; ++id) kept.insert(original.piece(id));
+  std::vector<std::string> expected;
+  for (const std::string& m : original.bpe()->merges) {
+    const std::size_t space = m.find(' ', 1);
+    if (kept.count(m.substr(0, space)) && kept.count(m.substr(space + 1))) expected.push_back(m);
+  }
+  EXPECT_EQ(written.bpe()->merges, expected);
+  EXPECT_LT(expected.size(), original.bpe()->merges.size());
+  EXPECT_GT(expected.size(), 500u);
+}
+
 }  // namespace
 }  // namespace shoehorn::test

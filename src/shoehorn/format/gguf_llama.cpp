@@ -425,6 +425,20 @@ std::uint32_t file_type(WeightType quant) {
   }
 }
 
+// The merges of a BPE vocabulary cut to its first `count` tokens: those both of whose parts
+// are kept (the reader refuses merges that name no token).
+std::vector<std::string> kept_merges(const Vocab& vocab, int count) {
+  if (count >= vocab.size()) return vocab.bpe()->merges;
+  std::unordered_set<std::string_view> kept;
+  for (int id = 0; id < count; ++id) kept.insert(vocab.piece(id));
+  std::vector<std::string> out;
+  for (const std::string& merge : vocab.bpe()->merges) {
+    const auto parts = split_merge(merge);
+    if (parts && kept.count(parts->first) != 0 && kept.count(parts->second) != 0) out.push_back(merge);
+  }
+  return out;
+}
+
 // The tokenizer.ggml.* keys for the first `count` tokens of vocab.
 void append_tokenizer_metadata(std::vector<GgufKeyValue>& m, const Vocab& vocab, int count) {
   const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
@@ -442,7 +456,7 @@ void append_tokenizer_metadata(std::vector<GgufKeyValue>& m, const Vocab& vocab,
   m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::move(tokens))));
   if (!bpe || bpe->has_scores) m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
   m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::move(types))));
-  if (bpe) m.push_back(make_entry("tokenizer.ggml.merges", make_array(std::vector<std::string>(bpe->merges))));
+  if (bpe) m.push_back(make_entry("tokenizer.ggml.merges", make_array(kept_merges(vocab, count))));
   const auto id_entry = [&](const char* key, int id) {
     if (id >= 0) m.push_back(make_entry(key, u32(id)));
   };
