@@ -16,6 +16,7 @@
 #include "shoehorn/io/sink.hpp"
 #include "shoehorn/io/source.hpp"
 #include "shoehorn/tokenizer/byte_level.hpp"
+#include "shoehorn/tokenizer/regex.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
 #include "shoehorn/tokenizer/unicode.hpp"
 #include "test_util.hpp"
@@ -324,6 +325,43 @@ TEST(BpeGguf, RandomSmolLm2ModelCarriesTheVocabulary) {
   r = run_cli({"run", model, "-n", "8", "-s", "1", "-t", "0", "--threads", "1", "-i", "def main():"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("def main():")) << r.out;
+}
+
+std::optional<std::size_t> match(const std::string& expression, const std::u32string& text, std::size_t pos = 0) {
+  return Regex(expression).match_at(std::span<const char32_t>(text.data(), text.size()), pos);
+}
+
+std::string regex_error(const std::string& expression) {
+  try {
+    Regex r(expression);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BpeRegex, TheSyntaxTheExpressionsUse) {
+  EXPECT_EQ(match("(?i:'s|'t)", U"'S"), 2u);
+  EXPECT_EQ(match("(?:'s|'t)", U"'S"), std::nullopt);
+  EXPECT_EQ(match("a{2,3}", U"aaaa"), 3u);
+  EXPECT_EQ(match("a{2}", U"a"), std::nullopt);
+  EXPECT_EQ(match("\\s+(?!\\S)", U"  x"), 1u);   // backtracks off the space before x
+  EXPECT_EQ(match("\\s+(?!\\S)", U"   "), 3u);   // the end of the chunk is no \S
+  EXPECT_EQ(match("\\s+$", U"a  ", 1), 3u);
+  EXPECT_EQ(match("\\s+$", U"a  b", 1), std::nullopt);
+  EXPECT_EQ(match("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+", U"\u00BFQu\u00E9"), 4u);
+  EXPECT_EQ(match("\\p{Lu}+", U"AB\u00C9c"), 3u);
+  EXPECT_EQ(match("((?=[\\p{L}])([^a-z]))+", U"ABc"), 2u);
+  EXPECT_EQ(match("[\\p{P}\\$\\+<=>\\^~\\|`]+", U"$+^|`!a"), 6u);
+  EXPECT_EQ(match("[\u4E00-\u9FA5]+", U"\u4E00\u4E8Cx"), 2u);
+  // Syntax outside the subset is refused by name, never misread.
+  EXPECT_NE(regex_error("a??").find("lazy"), std::string::npos);
+  EXPECT_NE(regex_error("[ab").find("expected ']'"), std::string::npos);
+  EXPECT_NE(regex_error("\\w").find("unsupported escape"), std::string::npos);
+  EXPECT_NE(regex_error("\\p{Greek}").find("unsupported property 'Greek'"), std::string::npos);
+  EXPECT_NE(regex_error("(?<x>a)").find("unsupported group"), std::string::npos);
+  EXPECT_NE(regex_error("a)").find("unbalanced ')'"), std::string::npos);
+  EXPECT_EQ(regex_error("'s|'t| ?\\p{L}+"), "");
 }
 
 // A model whose vocabulary is smaller than the BPE vocabulary keeps the merges of the tokens
