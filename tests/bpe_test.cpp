@@ -257,6 +257,20 @@ TEST(BpeCorrupt, OneLineLocatedErrors) {
   ASSERT_NE(v.bpe(), nullptr);
   EXPECT_EQ(v.bos_id(), -1);  // llama.cpp's default 11 is past the 4 tokens
   EXPECT_FALSE(v.bpe()->add_bos);
+  EXPECT_FALSE(Tokenizer(v).adds_bos());
+  // The flags from the metadata; llama-bpe's default add_bos is true.
+  std::vector<GgufKeyValue> flags = tiny_metadata({"a b"}, "llama-bpe");
+  const Vocab llama3 = read_vocab(write_temp_gguf("llama3.gguf", flags));
+  EXPECT_TRUE(llama3.bpe()->add_bos);
+  EXPECT_FALSE(llama3.bpe()->add_eos);
+  flags.push_back(make_entry("tokenizer.ggml.add_bos_token", false));
+  flags.push_back(make_entry("tokenizer.ggml.add_eos_token", true));
+  flags.push_back(make_entry("tokenizer.ggml.bos_token_id", std::uint32_t{2}));
+  const Vocab flagged = read_vocab(write_temp_gguf("flags.gguf", flags));
+  EXPECT_FALSE(flagged.bpe()->add_bos);
+  EXPECT_TRUE(flagged.bpe()->add_eos);
+  EXPECT_EQ(flagged.bos_id(), 2);
+  EXPECT_EQ(join_ids(Tokenizer(flagged).encode("abc", true, false)), "2 2 3");
   struct Bad {
     std::string file;
     std::vector<GgufKeyValue> metadata;

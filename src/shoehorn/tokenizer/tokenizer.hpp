@@ -26,6 +26,9 @@ class Tokenizer {
 
   const Vocab& vocab() const { return *vocab_; }
   bool byte_level() const { return bpe_ != nullptr; }
+  // Whether a prompt starts with BOS: always for SentencePiece (llama2.c's generate), as
+  // tokenizer.ggml.add_bos_token (or the pre type's default) says for byte-level BPE.
+  bool adds_bos() const { return bpe_ == nullptr || vocab_->bpe()->add_bos; }
 
   // Special tokens in the text are plain text (llama.cpp's parse_special = false), except the
   // user-defined tokens of a BPE vocabulary, which are always cut out (as llama.cpp does).
