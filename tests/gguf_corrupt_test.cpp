@@ -39,8 +39,11 @@ std::string gguf_error(std::span<const std::byte> bytes) {
 std::vector<std::byte> small_gguf(WeightType quant, ByteOrder order, bool shared) {
   static const Vocab vocab = read_tokenizer_bin(FileSource(shared_path("models/tok512.bin")));
   const Model model = random_model(Config{32, 64, 1, 2, 1, 16, 8}, shared, 3);
+  GgufWriteOptions options;
+  options.file_type = file_type_of(quant);
+  options.byte_order = order;
   VectorSink sink;
-  write_llama_gguf(sink, model, &vocab, {quant, order});
+  write_llama_gguf(sink, model, &vocab, options);
   return std::move(sink.bytes());
 }
 
@@ -275,7 +278,7 @@ TEST(GgufCorrupt, LlamaModelsThatDoNotAddUp) {
       {set("llama.expert_count", value(std::uint32_t{8})), "mixture-of-experts"},
       {set("llama.vocab_size", value(std::uint32_t{17})), "tensor 'token_embd.weight' at offset"},
       {tensor("blk.0.attn_q.weight", [](auto& t) { t.name = "blk.0.attn_qq.weight"; }), "tensor 'blk.0.attn_qq.weight' at offset"},
-      {tensor("blk.0.ffn_up.weight", [](auto& t) { t.name = "rope_freqs.weight"; }), "not a tensor of a llama model"},
+      {tensor("blk.0.ffn_up.weight", [](auto& t) { t.name = "blk.0.attn_output.bias"; }), "not a tensor of a llama model"},
       {tensor("blk.0.attn_k.weight", [](auto& t) { t.dims = {32, 32}; }), "shape [32, 32] but the config needs [32, 16]"},
       {tensor("blk.0.attn_k.weight", [](auto& t) { t.dims = {32, 16, 2}; }), "shape [32, 16, 2]"},
       {tensor("blk.0.ffn_down.weight", [](auto& t) { t.type = 24; }), "type I8 is not supported here"},

@@ -43,6 +43,14 @@ const Vocab& tok512() {
   return vocab;
 }
 
+// Options that write the matrices in `type` (its plain llama.cpp file type).
+GgufWriteOptions as(WeightType type, ByteOrder order = ByteOrder::little) {
+  GgufWriteOptions options;
+  options.file_type = file_type_of(type);
+  options.byte_order = order;
+  return options;
+}
+
 std::vector<std::byte> gguf_of(const Model& model, const Vocab* vocab, GgufWriteOptions options) {
   VectorSink sink;
   write_llama_gguf(sink, model, vocab, options);
@@ -226,11 +234,11 @@ TEST(Gguf, ExactBytesOfASmallFile) {
 
 TEST(Gguf, AlignmentComesFromTheMetadata) {
   const Model& model = stories260k();
-  const Model reference = load_bytes(gguf_of(model, nullptr, {WeightType::q8_0}));
+  const Model reference = load_bytes(gguf_of(model, nullptr, as(WeightType::q8_0)));
   for (const std::uint32_t alignment : {1u, 64u, 2048u}) {
     GgufWriteOptions options;
     options.alignment = alignment;
-    options.quant = WeightType::q8_0;
+    options.file_type = file_type_of(WeightType::q8_0);
     const std::vector<std::byte> bytes = gguf_of(model, nullptr, options);
     const GgufFile file = read_gguf_bytes(bytes);
     EXPECT_EQ(file.alignment, alignment);
@@ -270,7 +278,7 @@ TEST(GgufModel, EveryBlockFormatAndByteOrderGivesLlamaCppsText) {
     for (const ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
       const std::string path = scratch_path(std::string("stories260K-") + to_string(quant) +
                                             (order == ByteOrder::big ? "-be" : "") + ".gguf");
-      write_bytes(path, gguf_of(stories260k(), &tok512(), {quant, order}));
+      write_bytes(path, gguf_of(stories260k(), &tok512(), as(quant, order)));
       EXPECT_EQ(greedy_lily(path), quant == WeightType::q4_0 ? q4_0 : llama2c)
           << to_string(quant) << " " << to_string(order);
     }
@@ -280,7 +288,7 @@ TEST(GgufModel, EveryBlockFormatAndByteOrderGivesLlamaCppsText) {
 TEST(GgufModel, TensorTypesFollowLlamaCpp) {
   auto types = [](WeightType quant) {
     std::map<std::string, std::string> out;
-    for (const GgufTensorInfo& t : read_gguf_bytes(gguf_of(stories260k(), nullptr, {quant})).tensors) {
+    for (const GgufTensorInfo& t : read_gguf_bytes(gguf_of(stories260k(), nullptr, as(quant))).tensors) {
       out[t.name] = ggml_type_name(t.type);
     }
     return out;
@@ -300,29 +308,29 @@ TEST(GgufModel, TensorTypesFollowLlamaCpp) {
 TEST(GgufModel, WeightsRoundTrip) {
   const Model& model = stories260k();
   for (const ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
-    const std::vector<std::byte> f32 = gguf_of(model, &tok512(), {WeightType::f32, order});
+    const std::vector<std::byte> f32 = gguf_of(model, &tok512(), as(WeightType::f32, order));
     const Model back = load_bytes(f32);
     EXPECT_EQ(back.file.byte_order, order);
     for (const TensorInfo& t : execution_order(model.config(), true)) {
       EXPECT_EQ(values_of(back, t.role, t.layer), values_of(model, t.role, t.layer)) << t.name;
     }
-    EXPECT_EQ(gguf_of(back, &tok512(), {WeightType::f32, order}), f32);
+    EXPECT_EQ(gguf_of(back, &tok512(), as(WeightType::f32, order)), f32);
 
-    const Model half = load_bytes(gguf_of(model, nullptr, {WeightType::f16, order}));
+    const Model half = load_bytes(gguf_of(model, nullptr, as(WeightType::f16, order)));
     const std::vector<float> original = values_of(model, TensorRole::w2, 1);
     const std::vector<float> rounded = values_of(half, TensorRole::w2, 1);
     for (std::size_t i = 0; i < original.size(); ++i) {
       ASSERT_EQ(rounded[i], f16_to_f32(f32_to_f16(original[i]))) << i;
     }
     // Q8_0 written again from its own values gives the same blocks.
-    const std::vector<std::byte> q8 = gguf_of(model, nullptr, {WeightType::q8_0, order});
-    EXPECT_EQ(gguf_of(load_bytes(q8), nullptr, {WeightType::q8_0, order}), q8);
+    const std::vector<std::byte> q8 = gguf_of(model, nullptr, as(WeightType::q8_0, order));
+    EXPECT_EQ(gguf_of(load_bytes(q8), nullptr, as(WeightType::q8_0, order)), q8);
   }
 }
 
 TEST(GgufModel, SeparateClassifierAndGroupedQueriesBothWays) {
   const Model model = random_model(Config{64, 128, 2, 8, 2, 512, 64}, false, 9);
-  const std::vector<std::byte> bytes = gguf_of(model, nullptr, {WeightType::f32, ByteOrder::big});
+  const std::vector<std::byte> bytes = gguf_of(model, nullptr, as(WeightType::f32, ByteOrder::big));
   const Model back = load_bytes(bytes);
   EXPECT_FALSE(back.file.shared_classifier);
   EXPECT_EQ(back.config().n_kv_heads, 2);

@@ -442,8 +442,8 @@ TEST(LegacyTypes, EveryPathGivesTheScalarBitsForEveryBatch) {
   }
 }
 
-// `shoehorn convert --quant TYPE` writes each of these types (stories260K's matrices), and the
-// model runs to the same logits on every path.
+// `shoehorn convert --quant TYPE --pure` writes each of these types (stories260K's matrices,
+// its classifier too), and the model runs to the same logits on every path.
 TEST(LegacyTypes, ConvertWritesEachTypeAndEveryPathRunsItAlike) {
   const std::vector<int> tokens{1, 403, 407, 261, 378, 270, 307, 259, 354, 290, 5};
   for (const WeightType type : kTypes) {
@@ -451,7 +451,7 @@ TEST(LegacyTypes, ConvertWritesEachTypeAndEveryPathRunsItAlike) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const std::string path = scratch_path("legacy-stories260K-" + name + ".gguf");
     const CliResult r = run_cli({"convert", shared_path("models/stories260K.bin"), path, "--quant", name,
-                                 "-z", shared_path("models/tok512.bin")});
+                                 "--pure", "-z", shared_path("models/tok512.bin")});
     ASSERT_EQ(r.status, 0) << r.err;
     const Model model = load_model(path);
     // Every matrix of whole blocks (the feed-forward's 172-value rows are not: they stay F16).

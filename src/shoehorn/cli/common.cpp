@@ -244,18 +244,18 @@ KernelPathScope::KernelPathScope(const std::string& name) : previous_(kernels::k
 
 KernelPathScope::~KernelPathScope() { kernels::set_kernel_path(previous_); }
 
-std::optional<WeightType> writable_type(const std::string& name) {
-  const std::optional<WeightType> type = parse_weight_type(name);
-  if (!type || traits(*type).quantize == nullptr) return std::nullopt;
+std::optional<FileType> writable_file_type(const std::string& name) {
+  const std::optional<FileType> type = parse_file_type(name);
+  if (!type || traits(type->base).quantize == nullptr) return std::nullopt;
   return type;
 }
 
-std::string written_types() {
+std::string written_file_types() {
   std::string names;
-  for (std::size_t i = 0; i < kWeightTypeCount; ++i) {
-    std::string name = to_string(static_cast<WeightType>(i));
+  for (const FileType& f : file_types()) {
+    std::string name = f.name;
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (writable_type(name)) names += (names.empty() ? "" : ", ") + name;
+    if (writable_file_type(name)) names += (names.empty() ? "" : ", ") + name;
   }
   return names;
 }
@@ -264,12 +264,17 @@ void ModelOutputFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--format", format, "Output format: gguf or llama2c (default: gguf for *.gguf)")
       ->check(CLI::IsMember({"gguf", "llama2c"}));
   cmd.add_option("--quant", quant,
-                 "GGUF matrix type: " + written_types() +
-                     " (rows that are not whole blocks stay f16; norms f32). Default: each "
-                     "tensor as it is (F32 where GGUF has no such type)")
+                 "GGUF file type, as llama-quantize names and mixes them: " +
+                     written_file_types() +
+                     " (q4_k = q4_k_m; norms stay f32). Default: each tensor as it is (F32 where "
+                     "GGUF has no such type)")
       ->check([](const std::string& name) {
-        return writable_type(name) ? std::string() : "not a type shoehorn writes: " + written_types();
+        return writable_file_type(name) ? std::string()
+                                        : "not a file type shoehorn writes: " + written_file_types();
       });
+  cmd.add_flag("--pure", pure,
+               "Every matrix in --quant's base type, none of llama-quantize's per-tensor choices "
+               "(rows that are not whole blocks stay f16)");
   cmd.add_option("--alignment", alignment, "GGUF data alignment in bytes (default 32)")
       ->check([](const std::string& text) {
         const unsigned long v = std::strtoul(text.c_str(), nullptr, 10);
@@ -288,7 +293,7 @@ void ModelOutputFlags::add_to(CLI::App& cmd) {
 
 bool ModelOutputFlags::writes_gguf(const CLI::App& cmd, const std::string& output) const {
   static const std::vector<std::string> kLlama2cOnly = {"--llama2c-version", "--group-size"};
-  static const std::vector<std::string> kGgufOnly = {"--quant", "--alignment", "-z"};
+  static const std::vector<std::string> kGgufOnly = {"--quant", "--pure", "--alignment", "-z"};
   const bool gguf = format.empty() ? output.ends_with(".gguf") : format == "gguf";
   for (const std::string& flag : gguf ? kLlama2cOnly : kGgufOnly) {
     if (cmd.count(flag) > 0) {
@@ -299,13 +304,14 @@ bool ModelOutputFlags::writes_gguf(const CLI::App& cmd, const std::string& outpu
   return gguf;
 }
 
-std::optional<WeightType> ModelOutputFlags::requested_quant() const {
-  return quant.empty() ? std::nullopt : writable_type(quant);
+std::optional<FileType> ModelOutputFlags::requested_quant() const {
+  return quant.empty() ? std::nullopt : writable_file_type(quant);
 }
 
 GgufWriteOptions ModelOutputFlags::gguf_options() const {
   GgufWriteOptions o;
-  o.quant = requested_quant().value_or(WeightType::f32);
+  o.file_type = requested_quant().value_or(all_f32());
+  o.pure = pure;
   o.byte_order = big_endian ? ByteOrder::big : ByteOrder::little;
   o.alignment = alignment;
   return o;

@@ -97,17 +97,19 @@ class KernelPathScope {
   kernels::KernelPath previous_;
 };
 
-// The type a --quant name means, when shoehorn writes it ("q4_0", "Q8_0").
-std::optional<WeightType> writable_type(const std::string& name);
+// The file type a --quant name means (llama-quantize's names: "q4_0", "Q4_K_M"), when
+// shoehorn writes its base type.
+std::optional<FileType> writable_file_type(const std::string& name);
 // Every such name, lower case: "f32, f16, ...".
-std::string written_types();
+std::string written_file_types();
 
 // How subcommands that write models write them: GGUF (--quant, --alignment) or a llama2.c
 // checkpoint (--llama2c-version, --group-size), chosen by --format or by the output's name
 // (*.gguf is GGUF); --big-endian for both.
 struct ModelOutputFlags {
   std::string format;  // "gguf", "llama2c", or "" (from the output's name)
-  std::string quant;  // a type name, or "": each tensor as it is
+  std::string quant;  // a file type name, or "": each tensor as it is
+  bool pure = false;  // --pure: every matrix in the file type's base type
   std::uint32_t alignment = 32;
   int llama2c_version = 0;
   int group_size = 64;
@@ -116,8 +118,8 @@ struct ModelOutputFlags {
   void add_to(CLI::App& cmd);
   // Throws CLI::ValidationError (a usage error) for flags of the other format.
   bool writes_gguf(const CLI::App& cmd, const std::string& output) const;
-  // --quant's type, or nothing (keep each tensor's).
-  std::optional<WeightType> requested_quant() const;
+  // --quant's file type, or nothing (keep each tensor's).
+  std::optional<FileType> requested_quant() const;
   GgufWriteOptions gguf_options() const;  // --quant, or F32
   Llama2cWriteOptions llama2c_options() const;
 };

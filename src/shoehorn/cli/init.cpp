@@ -20,6 +20,7 @@ struct InitOptions {
   std::string seed = "1";
   bool separate_classifier = false;
   std::optional<std::string> tokenizer;
+  std::optional<std::string> chat_template_file;
   ModelOutputFlags format;
   // Overrides of single fields of the shape (0: keep the shape's).
   Config fields{};
@@ -42,21 +43,32 @@ Config shape_with_overrides(const InitOptions& o) {
   return c;
 }
 
+// Real templates are a few KiB; tool-calling ones reach tens.
+constexpr std::uint64_t kMaxChatTemplateBytes = 1 << 20;
+
 void init(const InitOptions& o, const CLI::App& cmd) {
   const Config config = shape_with_overrides(o);
-  const bool shared = find_shape(o.shape)->shared_classifier && !o.separate_classifier;
+  if (o.chat_template_file && !o.format.writes_gguf(cmd, o.output)) {
+    throw CLI::ValidationError("--chat-template-text", "applies to GGUF output only");
+  }
+  const NamedShape& shape = *find_shape(o.shape);
+  const bool shared = shape.shared_classifier && !o.separate_classifier;
   const std::uint64_t seed = parse_seed(o.seed);
   if (!o.format.writes_gguf(cmd, o.output)) {
-    write_file(o.output, write_llama2c(random_model(config, shared, seed),
+    write_file(o.output, write_llama2c(random_model(config, shared, seed, shape.rope_factors(config)),
                                        o.format.llama2c_options()));
     return;
   }
   // GGUF streams: one tensor in memory at a time, whatever the model's size.
   const std::optional<Vocab> vocab =
       o.tokenizer ? std::optional<Vocab>(read_vocab_file(*o.tokenizer)) : std::nullopt;
-  RandomWeights random(seed);
+  GgufWriteOptions options = o.format.gguf_options();
+  if (o.chat_template_file) {
+    options.chat_template = read_text_file(*o.chat_template_file, kMaxChatTemplateBytes);
+  }
+  RandomWeights random(seed, shape.rope_factors(config));
   FileSink sink(o.output);
-  write_llama_gguf(sink, config, shared, vocab ? &*vocab : nullptr, o.format.gguf_options(),
+  write_llama_gguf(sink, config, shared, vocab ? &*vocab : nullptr, options,
                    [&](const TensorInfo& t, std::span<float> values) { random.fill(t, values); });
   sink.close();
 }
@@ -81,6 +93,8 @@ void add_init(CLI::App& app, Io) {
   cmd->add_flag("--separate-classifier", options->separate_classifier,
                 "Store the classifier apart from the token embedding");
   cmd->add_option("-z", options->tokenizer, "Tokenizer to embed in GGUF output");
+  cmd->add_option("--chat-template-text", options->chat_template_file,
+                  "File whose text becomes the GGUF's tokenizer.chat_template");
   options->format.add_to(*cmd);
   cmd->callback([options, cmd] { init(*options, *cmd); });
 }

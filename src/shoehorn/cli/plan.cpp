@@ -63,8 +63,11 @@ void print_plan(std::ostream& out, const ModelFile& file, const Target& target,
   row(out, line, plan.activation_bytes);
   std::snprintf(line, sizeof line, "KV cache (%s)", to_string(plan.kv_cache));
   row(out, line, plan.kv_bytes);
-  std::snprintf(line, sizeof line, "resident weights (norms, %d of %d matrices%s)", kept, matrices,
-                plan.resident[plan.embedding_tensor] ? ", embedding" : "");
+  // The vectors always stay: norms, and the biases and RoPE factors of the models that have them.
+  const std::string vectors = std::string("norms") + (file.config.qkv_bias ? ", biases" : "") +
+                              (file.config.rope_freqs ? ", rope_freqs" : "");
+  std::snprintf(line, sizeof line, "resident weights (%s, %d of %d matrices%s)", vectors.c_str(),
+                kept, matrices, plan.resident[plan.embedding_tensor] ? ", embedding" : "");
   row(out, line, plan.resident_weight_bytes);
   std::snprintf(line, sizeof line, "stream buffers (%d x %s, embedding row)", plan.slots,
                 format_bytes(plan.slot_bytes).c_str());

@@ -200,8 +200,18 @@ void check_finite(std::span<const float> values, const Model& model, const Tenso
   }
 }
 
+// The compile-time engine is llama2.c's model: no biases, no frequency divisors, adjacent pairs.
+void check_plain_llama(const Model& model) {
+  const Config& c = model.config();
+  if (c.arch != Architecture::llama || c.qkv_bias || c.rope_freqs) {
+    fail(model.file.path, "a model of architecture " + describe_architecture(c) +
+                              " does not bake: the compile-time engine runs llama2.c's llama only");
+  }
+}
+
 // Every float a header would hold must have a literal.
 void check_weights(const Model& model) {
+  check_plain_llama(model);
   const Weights& w = model.weights;
   for (const TensorInfo& t : model.file.tensors) {
     const LayerWeights* layer = t.layer >= 0 ? &w.layers[static_cast<std::size_t>(t.layer)] : nullptr;
@@ -220,6 +230,10 @@ void check_weights(const Model& model) {
       case TensorRole::attn_norm: vector = layer->attn_norm; break;
       case TensorRole::ffn_norm: vector = layer->ffn_norm; break;
       case TensorRole::final_norm: vector = w.final_norm; break;
+      case TensorRole::q_bias: vector = layer->q_bias; break;
+      case TensorRole::k_bias: vector = layer->k_bias; break;
+      case TensorRole::v_bias: vector = layer->v_bias; break;
+      case TensorRole::rope_freqs: vector = w.rope_freqs; break;
     }
     if (m == nullptr) {
       check_finite(vector, model, t, t.offset);

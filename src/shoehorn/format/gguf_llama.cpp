@@ -9,6 +9,7 @@
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/dequantize.hpp"
+#include "shoehorn/quant/blocks.hpp"
 #include "shoehorn/tokenizer/bpe.hpp"
 #include "shoehorn/tokenizer/pretokenize.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
@@ -75,18 +76,35 @@ struct ConfigKeys {
   std::map<std::string, std::string> key_of_field;  // Config field -> metadata key
 };
 
-ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
-  const std::string& arch = keys.string(keys.require("general.architecture"));
-  if (arch != "llama") {
-    keys.bad(keys.require("general.architecture"),
-             "architecture '" + arch + "' is not supported (shoehorn runs 'llama')");
+Architecture read_architecture(const Keys& keys) {
+  const GgufKeyValue& kv = keys.require("general.architecture");
+  const std::string& arch = keys.string(kv);
+  for (const Architecture a : {Architecture::llama, Architecture::qwen2}) {
+    if (arch == to_string(a)) return a;
   }
+  keys.bad(kv, "architecture '" + arch + "' is not supported (shoehorn runs 'llama' and 'qwen2')");
+}
+
+bool has_tensor(const GgufFile& file, const std::string& name) {
+  return std::any_of(file.tensors.begin(), file.tensors.end(),
+                     [&](const GgufTensorInfo& t) { return t.name == name; });
+}
+
+ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
   ConfigKeys out;
   Config& c = out.config;
+  c.arch = read_architecture(keys);
+  const std::string prefix = std::string(to_string(c.arch)) + ".";
   auto key = [&](const char* field, const std::string& name) {
-    out.key_of_field[field] = "llama." + name;
-    return "llama." + name;
+    out.key_of_field[field] = prefix + name;
+    return prefix + name;
   };
+  // qwen2 always has q, k and v biases; a llama file may (llama.cpp reads them when present).
+  c.qkv_bias = c.arch == Architecture::qwen2 ||
+               has_tensor(file, tensor_name(TensorRole::q_bias, 0));
+  // llama.cpp reads rope_freqs for llama only (qwen2's scaling would be YaRN, a key).
+  c.rope_freqs = c.arch == Architecture::llama &&
+                 has_tensor(file, tensor_name(TensorRole::rope_freqs, -1));
   // Up to one past each limit, so that check_config names the field that is out of range.
   c.dim = keys.count(key("dim", "embedding_length"), kMaxDim + 1);
   c.hidden_dim = keys.count(key("hidden_dim", "feed_forward_length"), kMaxHiddenDim + 1);
@@ -122,17 +140,28 @@ ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
     keys.bad(*kv, what);
   }
   // What shoehorn's forward pass does not do must not be silently ignored.
-  if (const GgufKeyValue* rot = keys.find("llama.rope.dimension_count")) {
+  if (const GgufKeyValue* rot = keys.find(prefix + "rope.dimension_count")) {
     if (keys.uint(*rot, std::numeric_limits<std::uint32_t>::max()) !=
         static_cast<std::uint64_t>(c.head_size())) {
       keys.bad(*rot, "partial rotary embeddings are not supported (head size " +
                          std::to_string(c.head_size()) + ")");
     }
   }
-  if (const GgufKeyValue* scaling = keys.find("llama.rope.scaling.type")) {
+  // Heads of another width than dim / n_heads (Gemma's) would change every projection's shape.
+  for (const char* length : {"attention.key_length", "attention.value_length"}) {
+    if (const GgufKeyValue* kv = keys.find(prefix + length)) {
+      if (keys.uint(*kv, std::numeric_limits<std::uint32_t>::max()) !=
+          static_cast<std::uint64_t>(c.head_size())) {
+        keys.bad(*kv, "heads of a width other than embedding_length / head_count (" +
+                          std::to_string(c.head_size()) + ") are not supported");
+      }
+    }
+  }
+  // Llama 3's scaling is the rope_freqs tensor; a scaling type (linear, YaRN) is something else.
+  if (const GgufKeyValue* scaling = keys.find(prefix + "rope.scaling.type")) {
     if (keys.string(*scaling) != "none") keys.bad(*scaling, "RoPE scaling is not supported");
   }
-  if (const GgufKeyValue* experts = keys.find("llama.expert_count")) {
+  if (const GgufKeyValue* experts = keys.find(prefix + "expert_count")) {
     if (keys.uint(*experts, std::numeric_limits<std::uint32_t>::max()) > 0) {
       keys.bad(*experts, "mixture-of-experts models are not supported");
     }
@@ -140,7 +169,7 @@ ConfigKeys read_config(const GgufFile& file, const Keys& keys) {
   return out;
 }
 
-// Every tensor name a llama model of this config has, and what it is.
+// Every tensor name a model of this config has, and what it is.
 std::unordered_map<std::string, TensorInfo> expected_tensors(const Config& c) {
   std::unordered_map<std::string, TensorInfo> expected;
   for (TensorInfo& t : execution_order(c, /*shared_classifier=*/false)) {
@@ -191,7 +220,8 @@ TensorInfo read_tensor(const GgufFile& file, const GgufTensorInfo& g, TensorInfo
   return t;
 }
 
-std::string format_name(const GgufFile& file, const std::vector<TensorInfo>& tensors) {
+std::string format_name(const GgufFile& file, const Config& config,
+                        const std::vector<TensorInfo>& tensors) {
   std::map<WeightType, int> matrices;
   for (const TensorInfo& t : tensors) {
     if (is_matrix(t.role)) ++matrices[t.type];
@@ -204,7 +234,8 @@ std::string format_name(const GgufFile& file, const std::vector<TensorInfo>& ten
       most = type;
     }
   }
-  return "GGUF v" + std::to_string(file.version) + " (llama, " + to_string(most) + ")";
+  return "GGUF v" + std::to_string(file.version) + " (" + to_string(config.arch) + ", " +
+         to_string(most) + ")";
 }
 
 }  // namespace
@@ -224,7 +255,8 @@ ModelFile llama_model_file(const GgufFile& file) {
     const auto it = expected.find(g.name);
     if (it == expected.end()) {
       fail_at(file.path, "tensor '" + g.name + "'", g.info_offset,
-              "not a tensor of a llama model with " + describe(out.config));
+              std::string("not a tensor of a ") + to_string(out.config.arch) + " model with " +
+                  describe(out.config));
     }
     out.tensors.push_back(read_tensor(file, g, it->second));
     expected.erase(it);
@@ -236,7 +268,7 @@ ModelFile llama_model_file(const GgufFile& file) {
             "no tensor '" + expected.begin()->first + "' (" + std::to_string(expected.size()) +
                 " missing)");
   }
-  out.format = format_name(file, out.tensors);
+  out.format = format_name(file, out.config, out.tensors);
   if (const GgufKeyValue* sums = file.find(kPackChecksumsKey)) {
     const GgufArray* array = std::get_if<GgufArray>(&sums->value.v);
     const std::vector<std::uint32_t>* values = array != nullptr ? array->as<std::uint32_t>() : nullptr;
@@ -404,26 +436,7 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   return Vocab(std::move(pieces), std::move(scores), std::move(types), max_length, bos, eos, unk);
 }
 
-WeightType stored_type(const TensorInfo& t, WeightType requested, bool shared_classifier) {
-  if (!is_matrix(t.role)) return WeightType::f32;
-  if (t.cols % traits(requested).block_values != 0) return WeightType::f16;
-  const bool classifier = t.role == TensorRole::classifier ||
-                          (shared_classifier && t.role == TensorRole::token_embedding);
-  if (classifier && requested == WeightType::q4_0) return WeightType::q8_0;
-  return requested;
-}
-
 namespace {
-
-std::uint32_t file_type(WeightType quant) {
-  // llama.cpp's llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_Q4_0, MOSTLY_Q8_0.
-  switch (quant) {
-    case WeightType::f16: return 1;
-    case WeightType::q4_0: return 2;
-    case WeightType::q8_0: return 7;
-    default: return 0;
-  }
-}
 
 // The merges of a BPE vocabulary cut to its first `count` tokens: those both of whose parts
 // are kept (the reader refuses merges that name no token).
@@ -472,21 +485,23 @@ void append_tokenizer_metadata(std::vector<GgufKeyValue>& m, const Vocab& vocab,
 std::vector<GgufKeyValue> llama_metadata(const Config& c, const Vocab* vocab,
                                          const GgufWriteOptions& o) {
   const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
+  const std::string arch = to_string(c.arch);
   std::vector<GgufKeyValue> m;
-  m.push_back(make_entry("general.architecture", std::string("llama")));
+  m.push_back(make_entry("general.architecture", arch));
   m.push_back(make_entry("general.name", o.name));
   m.push_back(make_entry("general.alignment", o.alignment));
-  m.push_back(make_entry("general.file_type", file_type(o.quant)));
-  m.push_back(make_entry("llama.vocab_size", u32(c.vocab_size)));
-  m.push_back(make_entry("llama.context_length", u32(c.seq_len)));
-  m.push_back(make_entry("llama.embedding_length", u32(c.dim)));
-  m.push_back(make_entry("llama.block_count", u32(c.n_layers)));
-  m.push_back(make_entry("llama.feed_forward_length", u32(c.hidden_dim)));
-  m.push_back(make_entry("llama.rope.dimension_count", u32(c.head_size())));
-  m.push_back(make_entry("llama.attention.head_count", u32(c.n_heads)));
-  m.push_back(make_entry("llama.attention.head_count_kv", u32(c.n_kv_heads)));
-  m.push_back(make_entry("llama.attention.layer_norm_rms_epsilon", c.norm_eps));
-  m.push_back(make_entry("llama.rope.freq_base", c.rope_theta));
+  m.push_back(make_entry("general.file_type", o.file_type.id));
+  m.push_back(make_entry(arch + ".vocab_size", u32(c.vocab_size)));
+  m.push_back(make_entry(arch + ".context_length", u32(c.seq_len)));
+  m.push_back(make_entry(arch + ".embedding_length", u32(c.dim)));
+  m.push_back(make_entry(arch + ".block_count", u32(c.n_layers)));
+  m.push_back(make_entry(arch + ".feed_forward_length", u32(c.hidden_dim)));
+  m.push_back(make_entry(arch + ".rope.dimension_count", u32(c.head_size())));
+  m.push_back(make_entry(arch + ".attention.head_count", u32(c.n_heads)));
+  m.push_back(make_entry(arch + ".attention.head_count_kv", u32(c.n_kv_heads)));
+  m.push_back(make_entry(arch + ".attention.layer_norm_rms_epsilon", c.norm_eps));
+  m.push_back(make_entry(arch + ".rope.freq_base", c.rope_theta));
+  if (!o.chat_template.empty()) m.push_back(make_entry("tokenizer.chat_template", o.chat_template));
   if (vocab == nullptr) return m;
   if (vocab->size() < c.vocab_size) {
     throw Error("the tokenizer holds " + std::to_string(vocab->size()) +
@@ -501,19 +516,23 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
                       const Vocab* vocab, const GgufWriteOptions& options,
                       const TensorValues& values) {
   const std::vector<TensorInfo> tensors = execution_order(config, shared_classifier);
+  std::vector<WeightType> types;
   std::vector<GgufWriter::Tensor> table;
   for (const TensorInfo& t : tensors) {
-    table.push_back({t.name, dims_of(t),
-                     static_cast<std::uint32_t>(traits(stored_type(t, options.quant, shared_classifier)).ggml_id)});
+    types.push_back(file_tensor_type(options.file_type, t, config, shared_classifier, options.pure));
+    if (traits(types.back()).quantize == nullptr) {
+      throw Error(std::string(options.file_type.name) + " files hold " + t.name + " as " +
+                  to_string(types.back()) + ", which shoehorn does not write");
+    }
+    table.push_back({t.name, dims_of(t), static_cast<std::uint32_t>(traits(types.back()).ggml_id)});
   }
   GgufWriter writer(sink, options.byte_order, llama_metadata(config, vocab, options),
                     std::move(table));
   std::vector<float> buffer;
-  for (const TensorInfo& t : tensors) {
-    buffer.resize(static_cast<std::size_t>(t.count()));
-    values(t, buffer);
-    writer.write_tensor(encode_values(stored_type(t, options.quant, shared_classifier), buffer,
-                                      options.byte_order));
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    buffer.resize(static_cast<std::size_t>(tensors[i].count()));
+    values(tensors[i], buffer);
+    writer.write_tensor(encode_values(types[i], buffer, options.byte_order));
   }
   writer.finish();
 }
@@ -556,9 +575,10 @@ void write_llama_gguf_as_is(ByteSink& sink, const ModelFile& file, const ByteSou
     if (is_matrix(t->role)) ++matrices[t->type];
   }
   GgufWriteOptions o = options;
-  o.quant = std::max_element(matrices.begin(), matrices.end(), [](const auto& a, const auto& b) {
-              return a.second < b.second;
-            })->first;
+  o.file_type = file_type_of(
+      std::max_element(matrices.begin(), matrices.end(), [](const auto& a, const auto& b) {
+        return a.second < b.second;
+      })->first);
   GgufWriter writer(sink, options.byte_order, llama_metadata(file.config, vocab, o), std::move(table));
   for (const TensorInfo* t : tensors) writer.write_tensor(tensor_bytes(*t, file, source, options.byte_order));
   writer.finish();

@@ -10,6 +10,10 @@
 // RoPE: llama.cpp's LLM_ARCH_LLAMA rotates adjacent pairs (x[2i], x[2i+1]), as llama2.c does;
 // both converters from Hugging Face permute the rows of wq and wk for that, so llama2.c and GGUF
 // weights are the same numbers and convert without any permutation.
+//
+// Architectures: "llama" (its keys llama.*; q, k, v biases and rope_freqs.weight, Llama 3's
+// per-pair frequency divisors, when present) and "qwen2" (qwen2.*; q, k, v biases required; NEOX
+// pairs, x[i] with x[i + head_size / 2], its weights unpermuted). Any other is an error.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +22,7 @@
 #include <span>
 #include <string>
 
+#include "shoehorn/format/file_type.hpp"
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/model/model.hpp"
 #include "shoehorn/tokenizer/vocab.hpp"
@@ -33,17 +38,14 @@ ModelFile llama_model_file(const GgufFile& file);
 std::optional<Vocab> gguf_vocab(const GgufFile& file);
 
 struct GgufWriteOptions {
-  WeightType quant = WeightType::f32;  // of the matrices; norms stay F32, as in llama.cpp
+  // The matrices' types, chosen as llama-quantize chooses them (file_type.hpp); norms stay F32.
+  FileType file_type = all_f32();
+  bool pure = false;  // every matrix in file_type's base type (llama-quantize --pure)
   ByteOrder byte_order = ByteOrder::little;
   std::uint32_t alignment = kGgufDefaultAlignment;
   std::string name = "shoehorn";
+  std::string chat_template{};  // tokenizer.chat_template when not empty
 };
-
-// The type a tensor is written in: norms F32; a matrix in the requested format, but F16 where
-// its rows are not whole blocks (what llama.cpp's converter falls back to), and Q8_0 for the
-// classifier when Q4_0 is requested (llama.cpp's quantizer keeps the output matrix at 6 bits
-// or more too: it decides every token's score).
-WeightType stored_type(const TensorInfo& tensor, WeightType requested, bool shared_classifier);
 
 // Fills one tensor's values (row-major, rows x cols). Writers call it once per tensor, in
 // execution_order(), so a generator can stream a model larger than memory allows twice.
@@ -65,7 +67,8 @@ void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
 
 // Writes a model file's tensors as they are (each in its own type, its fields swapped when
 // options.byte_order differs from the file's) as a llama GGUF in execution order: a change of
-// byte order, alignment or tokenizer with no requantization. options.quant is ignored.
+// byte order, alignment or tokenizer with no requantization. options.file_type is ignored
+// (general.file_type follows the matrices' most common type).
 void write_llama_gguf_as_is(ByteSink& sink, const ModelFile& file, const ByteSource& source,
                             const Vocab* vocab, const GgufWriteOptions& options);
 

@@ -287,6 +287,10 @@ std::vector<std::byte> write_llama2c(const Model& model, const Llama2cWriteOptio
   const Weights& w = model.weights;
   const ByteOrder order = options.byte_order;
   const bool shared = model.file.shared_classifier;
+  if (c.arch != Architecture::llama || c.qkv_bias || c.rope_freqs) {
+    throw Error("llama2.c checkpoints hold llama2.c's llama only, not a model of architecture " +
+                describe_architecture(c) + " (write GGUF)");
+  }
   if (c.rope_theta != 10000.0f || c.norm_eps != 1e-5f) {
     throw Error("llama2.c checkpoints hold RoPE base 10000 and norm epsilon 1e-5 only; this model "
                 "has " + std::to_string(c.rope_theta) + " and " + std::to_string(c.norm_eps) +

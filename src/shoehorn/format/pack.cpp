@@ -34,8 +34,13 @@ std::string hex(std::uint32_t v) {
 std::vector<TensorInfo> pack_order(const ModelFile& file) {
   const int layers = file.config.n_layers;
   std::vector<TensorInfo> order = {find(file, TensorRole::token_embedding, -1)};
-  for (const TensorRole norm : {TensorRole::attn_norm, TensorRole::ffn_norm}) {
-    for (int l = 0; l < layers; ++l) order.push_back(find(file, norm, l));
+  if (file.config.rope_freqs) order.push_back(find(file, TensorRole::rope_freqs, -1));
+  std::vector<TensorRole> vectors = {TensorRole::attn_norm, TensorRole::ffn_norm};
+  if (file.config.qkv_bias) {
+    vectors.insert(vectors.end(), {TensorRole::q_bias, TensorRole::k_bias, TensorRole::v_bias});
+  }
+  for (const TensorRole vector : vectors) {
+    for (int l = 0; l < layers; ++l) order.push_back(find(file, vector, l));
   }
   order.push_back(find(file, TensorRole::final_norm, -1));
   for (int l = 0; l < layers; ++l) {
@@ -61,7 +66,7 @@ void write_pack(ByteSink& sink, const ModelFile& file, const ByteSource& source,
     table.push_back({t.name, gguf_dims(t), static_cast<std::uint32_t>(traits(t.type).ggml_id)});
   }
   GgufWriteOptions options;
-  options.quant = find(file, TensorRole::wq, 0).type;
+  options.file_type = file_type_of(find(file, TensorRole::wq, 0).type);
   options.byte_order = target.byte_order;
   options.alignment = target.alignment;
   std::vector<GgufKeyValue> metadata = llama_metadata(file.config, vocab, options);

@@ -1,8 +1,11 @@
 #include "shoehorn/generate/generate.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <istream>
 #include <ostream>
+
+#include "shoehorn/tokenizer/special_token.hpp"
 
 namespace shoehorn {
 
@@ -167,6 +170,90 @@ GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampl
       if (next == eos) out << '\n';
       clock.ran(pos);
     }
+  }
+  clock.finish(stats, pos, out);
+  return stats;
+}
+
+namespace {
+
+// The tokens that end an assistant's turn: the family's marker when it is one token, EOS, and
+// the caller's.
+std::vector<int> turn_enders(const Tokenizer& tokenizer, const TemplateChat& chat) {
+  std::vector<int> stops = chat.stop_tokens;
+  stops.push_back(tokenizer.vocab().eos_id());
+  const int marker = special_token_id(tokenizer.vocab(), end_of_turn_marker(chat.family));
+  if (marker >= 0) stops.push_back(marker);
+  return stops;
+}
+
+}  // namespace
+
+GenerationStats template_chat(Transformer& transformer, const Tokenizer& tokenizer,
+                              const NextToken& next_token, const TemplateChat& chat,
+                              const ChatPrompts& prompts, int steps, std::istream& in,
+                              std::ostream& out, std::vector<int>* context) {
+  const std::vector<int> stops = turn_enders(tokenizer, chat);
+  auto ends_turn = [&](int token) { return std::ranges::find(stops, token) != stops.end(); };
+  GenerationStats stats;
+  RunClock clock;
+
+  std::vector<ChatMessage> messages;
+  std::string system = prompts.system.value_or("");
+  if (!prompts.system) {
+    const std::optional<std::string> line = ask(in, out, "Enter system prompt (optional): ");
+    if (!line) {
+      clock.finish(stats, 0, out);
+      return stats;
+    }
+    system = *line;
+  }
+  if (!system.empty()) messages.push_back({"system", system});
+
+  std::size_t pieces_in_context = 0;  // of the conversation's rendering
+  int pos = 0;
+  bool first_turn = true;
+  while (pos < steps) {
+    std::optional<std::string> user = first_turn && prompts.user
+                                          ? prompts.user
+                                          : ask(in, out, "User: ");
+    first_turn = false;
+    if (!user) break;
+    messages.push_back({"user", *user});
+    const std::vector<ChatPiece> pieces = render_chat(chat.family, messages, true);
+    std::vector<int> tokens = encode_chat(
+        tokenizer, std::span(pieces).subspan(pieces_in_context), chat.add_bos && pos == 0);
+    pieces_in_context = pieces.size();
+    out << "Assistant: ";
+    // What does not fit the positions left is cut off: the run ends with this turn.
+    tokens.resize(std::min(tokens.size(), static_cast<std::size_t>(steps - pos)));
+    if (tokens.empty()) break;
+    stats.prompt_tokens += static_cast<int>(tokens.size());
+    std::span<float> logits = transformer.prefill(tokens, pos);
+    pos += static_cast<int>(tokens.size());
+    clock.ran(pos);
+    if (context != nullptr) context->insert(context->end(), tokens.begin(), tokens.end());
+
+    std::string reply;
+    int token = tokens.back();
+    while (true) {
+      const int next = next_token(logits);
+      if (ends_turn(next)) break;
+      const std::string_view piece = tokenizer.decode(token, next);
+      emit(out, tokenizer, token, next);
+      reply += piece;
+      token = next;
+      if (pos >= steps) break;
+      logits = transformer.forward(token, pos);
+      ++pos;
+      clock.ran(pos);
+      if (context != nullptr) context->push_back(token);
+    }
+    out << '\n';
+    // The reply's content piece stands for the tokens sampled; what follows it in the next
+    // rendering (the end-of-turn marker on) is run with the next user turn.
+    messages.push_back({"assistant", reply});
+    ++pieces_in_context;
   }
   clock.finish(stats, pos, out);
   return stats;

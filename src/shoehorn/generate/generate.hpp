@@ -1,12 +1,15 @@
 // llama2.c's two loops over the engine: generate (complete a prompt) and chat (Llama 2 chat
-// template, turn by turn). Text goes to an ostream, flushed after every token.
+// template, turn by turn), and template_chat (a model's own chat template, turn by turn). Text
+// goes to an ostream, flushed after every token.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "shoehorn/generate/chat_template.hpp"
 #include "shoehorn/model/transformer.hpp"
 #include "shoehorn/sample/sampler.hpp"
 #include "shoehorn/tokenizer/tokenizer.hpp"
@@ -37,5 +40,28 @@ struct ChatPrompts {
 // llama2.c's chat loop. Ends after steps positions, or when `in` runs out of lines.
 GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
                      const ChatPrompts& prompts, int steps, std::istream& in, std::ostream& out);
+
+// A chat in a model's own template (chat_template.hpp), turn by turn: each user line (the first
+// from prompts.user when given) is added to the conversation, the part of its rendering not yet
+// in the context is encoded and run, and the reply is sampled until an end of turn: the
+// family's marker token, the vocabulary's EOS, or one of stop_tokens. That token is neither
+// printed nor run; the next turn's rendering starts with the template's own end of turn, so
+// one context holds the whole conversation. A non-empty system prompt (prompts.system, else
+// asked on `in` as llama2.c asks) is the first message. Ends after steps positions or when
+// `in` runs out of lines.
+struct TemplateChat {
+  ChatFamily family = ChatFamily::chatml;
+  bool add_bos = true;           // a BOS at position 0 (the GGUF's tokenizer.ggml.add_bos_token)
+  std::vector<int> stop_tokens;  // besides the marker and EOS (e.g. tokenizer.ggml.eot_token_id)
+};
+
+// Picks the next token from logits (a Sampler in use; scripted in tests).
+using NextToken = std::function<int(std::span<float> logits)>;
+
+// context, when given, receives every token run, in position order.
+GenerationStats template_chat(Transformer& transformer, const Tokenizer& tokenizer,
+                              const NextToken& next_token, const TemplateChat& chat,
+                              const ChatPrompts& prompts, int steps, std::istream& in,
+                              std::ostream& out, std::vector<int>* context = nullptr);
 
 }  // namespace shoehorn

@@ -188,6 +188,75 @@ inline float block_term(const BlockIQ4_NL& w, const BlockQ8_0& x) {
 }
 // ---- end of Q4_1, Q5_0, Q5_1, IQ4_NL ---------------------------------------------------------
 
+// ---- Q4_K, Q5_K, Q2_K: the K-quants with a minimum, over Q8_K inputs -------------------------
+// A super-block's exact integer sums: `levels`, each sub-block's scale code times the sum of its
+// levels times the input's quants; `mins`, each 16 inputs' sum (bsums) times the min code of
+// their sub-block. |levels| < 63 x 31 x 128 x 256 < 2^26 and |mins| <= 16 x 63 x 2^11: no
+// overflow. The float step, one defined order for all three (ggml's scalar
+// ggml_vec_dot_q2_K_q8_K's): d = d_w d_x, dmin = dmin_w d_x, term = d (float)levels -
+// dmin (float)mins, and the row's terms added super-block by super-block. (ggml's scalar Q4_K
+// and Q5_K keep eight partial sums instead; its AVX2 code another order again.)
+struct KSums {
+  int levels = 0, mins = 0;
+};
+
+// The level of value v (< 256) of a super-block: Q4_K's and Q5_K's value v is in byte
+// 32 (v / 64) + v % 32, the low nibble for v % 64 < 32, with Q5_K's fifth bit at bit v / 32 of
+// qh[v % 32]; Q2_K's is bits 2 (v % 128 / 32) of byte 32 (v / 128) + v % 32.
+inline int k_level(const BlockQ4_K& w, int v) {
+  const std::uint8_t byte = w.qs[32 * (v / 64) + v % 32];
+  return v % 64 < 32 ? byte & 0x0F : byte >> 4;
+}
+inline int k_level(const BlockQ5_K& w, int v) {
+  const std::uint8_t byte = w.qs[32 * (v / 64) + v % 32];
+  const int nibble = v % 64 < 32 ? byte & 0x0F : byte >> 4;
+  return nibble | (w.qh[v % 32] >> (v / 32) & 1) << 4;
+}
+inline int k_level(const BlockQ2_K& w, int v) {
+  return w.qs[32 * (v / 128) + v % 32] >> (2 * (v % 128 / 32)) & 3;
+}
+
+// Q4_K and Q5_K: 8 sub-blocks of 32 (bsums g, 16 values, in sub-block g / 2).
+template <class Block>
+KSums k4_sums(const Block& w, const BlockQ8_K& x) {
+  KSums s;
+  for (int j = 0; j < kSuperValues / 32; ++j) {
+    const KScaleMin c = k4_scale_min(w.scales, j);
+    int sum = 0;
+    for (int v = 32 * j; v < 32 * j + 32; ++v) sum += k_level(w, v) * x.qs[v];
+    s.levels += c.scale * sum;
+    s.mins += c.min * (x.bsums[2 * j] + x.bsums[2 * j + 1]);
+  }
+  return s;
+}
+inline KSums block_dot(const BlockQ4_K& w, const BlockQ8_K& x) { return k4_sums(w, x); }
+inline KSums block_dot(const BlockQ5_K& w, const BlockQ8_K& x) { return k4_sums(w, x); }
+
+// Q2_K: 16 sub-blocks of 16 (sub-block g is bsums g), scale code in the low nibble of
+// scales[g], min code in the high one.
+inline KSums block_dot(const BlockQ2_K& w, const BlockQ8_K& x) {
+  KSums s;
+  for (int g = 0; g < kSuperValues / 16; ++g) {
+    int sum = 0;
+    for (int v = 16 * g; v < 16 * g + 16; ++v) sum += k_level(w, v) * x.qs[v];
+    s.levels += (w.scales[g] & 0x0F) * sum;
+    s.mins += (w.scales[g] >> 4) * x.bsums[g];
+  }
+  return s;
+}
+
+template <class Block>
+float k_min_term(const Block& w, const BlockQ8_K& x) {
+  const KSums s = block_dot(w, x);
+  const float d = f16_to_f32(w.d) * x.d;
+  const float dmin = f16_to_f32(w.dmin) * x.d;
+  return d * static_cast<float>(s.levels) - dmin * static_cast<float>(s.mins);
+}
+inline float block_term(const BlockQ4_K& w, const BlockQ8_K& x) { return k_min_term(w, x); }
+inline float block_term(const BlockQ5_K& w, const BlockQ8_K& x) { return k_min_term(w, x); }
+inline float block_term(const BlockQ2_K& w, const BlockQ8_K& x) { return k_min_term(w, x); }
+// ---- end of Q4_K, Q5_K, Q2_K -----------------------------------------------------------------
+
 template <class Block, class Act>
 float block_row_dot(const Block* w, const Act* x, int blocks) {
   float acc = 0.0f;

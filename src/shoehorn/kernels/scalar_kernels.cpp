@@ -155,6 +155,10 @@ BlockKernels make_scalar_kernels() {
   set(WeightType::q5_1, rows_entry<BlockQ5_1, BlockQ8_1, block_rows_scalar<BlockQ5_1, BlockQ8_1>>);
   set(WeightType::iq4_nl, rows_entry<BlockIQ4_NL, BlockQ8_0, block_rows_scalar<BlockIQ4_NL>>);
   k.quantize_q8_1 = quantize_q8_1_input;
+  // Q4_K, Q5_K, Q2_K over Q8_K inputs.
+  set(WeightType::q4_k, rows_entry<BlockQ4_K, BlockQ8_K, block_rows_scalar<BlockQ4_K, BlockQ8_K>>);
+  set(WeightType::q5_k, rows_entry<BlockQ5_K, BlockQ8_K, block_rows_scalar<BlockQ5_K, BlockQ8_K>>);
+  set(WeightType::q2_k, rows_entry<BlockQ2_K, BlockQ8_K, block_rows_scalar<BlockQ2_K, BlockQ8_K>>);
   // The 256-value types and their Q8_K inputs.
   k.quantize_q8_k = quantize_q8_k_input;
   // (end of the 256-value types)

@@ -31,6 +31,7 @@ SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i 
   const __m256i pairs = _mm256_maddubs_epi16(nibbles, x);
   return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
+#include "shoehorn/kernels/x86_k_min.inc"
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx2
@@ -53,6 +54,7 @@ SHOEHORN_TARGET inline __m256i interleaved_dot(__m256i acc, __m256i w_biased, __
 SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i x) {
   return _mm256_dpbusd_epi32(acc, nibbles, x);
 }
+#include "shoehorn/kernels/x86_k_min.inc"
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx512

@@ -16,6 +16,10 @@ std::optional<ConfigProblem> check_range(const char* field, int value, int max) 
 
 }  // namespace
 
+const char* to_string(Architecture arch) {
+  return arch == Architecture::qwen2 ? "qwen2" : "llama";
+}
+
 std::optional<ConfigProblem> check_config(const Config& c) {
   if (auto p = check_range("dim", c.dim, kMaxDim)) return p;
   if (auto p = check_range("hidden_dim", c.hidden_dim, kMaxHiddenDim)) return p;
@@ -51,6 +55,13 @@ std::string describe(const Config& c) {
          " n_layers=" + std::to_string(c.n_layers) + " n_heads=" + std::to_string(c.n_heads) +
          " n_kv_heads=" + std::to_string(c.n_kv_heads) +
          " vocab_size=" + std::to_string(c.vocab_size) + " seq_len=" + std::to_string(c.seq_len);
+}
+
+std::string describe_architecture(const Config& c) {
+  std::string out = to_string(c.arch);
+  if (c.qkv_bias) out += " with q, k, v biases";
+  if (c.rope_freqs) out += c.qkv_bias ? " and rope_freqs" : " with rope_freqs";
+  return out;
 }
 
 }  // namespace shoehorn

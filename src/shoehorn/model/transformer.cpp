@@ -42,7 +42,51 @@ std::span<float> vector_at(std::span<float> batch, int slot, std::size_t size) {
   return batch.subspan(static_cast<std::size_t>(slot) * size, size);
 }
 
+// out += bias for each of the positions' vectors in out, one after another.
+void add_bias(std::span<float> out, std::span<const float> bias) {
+  for (std::size_t at = 0; at < out.size(); at += bias.size()) {
+    for (std::size_t i = 0; i < bias.size(); ++i) out[at + i] += bias[i];
+  }
+}
+
+// RoPE on `heads` heads of one vector, each pair by its angle's cos and sin.
+void rotate_heads(float* vec, int heads, int head_size, RopePairs pairs, const float* cos,
+                  const float* sin) {
+  const int half_head = head_size / 2;
+  for (int h = 0; h < heads; ++h) {
+    float* head = vec + static_cast<std::size_t>(h) * head_size;
+    for (int k = 0; k < half_head; ++k) {
+      float* a = head + k * pairs.step;
+      float* b = a + pairs.partner;
+      const float v0 = *a, v1 = *b;
+      *a = v0 * cos[k] - v1 * sin[k];
+      *b = v0 * sin[k] + v1 * cos[k];
+    }
+  }
+}
+
+// The model's RoPE frequencies: llama2.c's, each divided by its rope_freqs factor when the
+// model has them (Llama 3's scaling, as ggml applies freq_factors: the angle over the factor).
+void model_rope_frequencies(std::span<float> freq, const Model& model) {
+  const Config& c = model.config();
+  kernels::rope_frequencies(freq, c.rope_theta, c.head_size());
+  const std::span<const float> factors = model.weights.rope_freqs;
+  if (factors.empty()) return;
+  for (std::size_t k = 0; k < freq.size(); ++k) {
+    if (!std::isfinite(factors[k]) || factors[k] <= 0.0f) {
+      throw Error(model.file.path + ": rope_freqs.weight: factor " + std::to_string(k) + " is " +
+                  std::to_string(factors[k]) + "; each must be a positive finite number");
+    }
+    freq[k] /= factors[k];
+  }
+}
+
 }  // namespace
+
+RopePairs rope_pairs(const Config& c) {
+  if (c.rope_style() == RopeStyle::neox) return {1, c.head_size() / 2};
+  return {2, 1};
+}
 
 const char* to_string(KvCache kv) {
   switch (kv) {
@@ -141,7 +185,8 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
       resident_(model.weights),
       weights_(weights != nullptr ? weights : &resident_),
       logits_kept_(logits),
-      kv_(kv) {
+      kv_(kv),
+      rope_(rope_pairs(model.config())) {
   const Config& c = model.config();
   if (max_positions < 1 || max_positions > c.seq_len) {
     throw Error("positions " + std::to_string(max_positions) + " outside 1.." +
@@ -152,7 +197,7 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   arena_ = Arena(bytes(shape).total());
   s_ = lay_out_state(arena_, shape);
   cache_ = lay_out_cache(arena_, shape);
-  kernels::rope_frequencies(s_.rope_freq, c.rope_theta, c.head_size());
+  model_rope_frequencies(s_.rope_freq, model);
 }
 
 // Each product's matrix comes from the weight source piece by piece. Resident pieces stay
@@ -254,27 +299,24 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
   pool_->run(first_task[jobs.size()], rows);
 }
 
-// RoPE on the batch's queries and new keys, as llama2.c rotates one position.
+// The q, k and v biases (qwen2's) on the batch's projections.
+void Transformer::add_biases(const LayerWeights& lw, int batch) {
+  const Config& c = config();
+  add_bias(s_.q.first(static_cast<std::size_t>(c.dim) * batch), lw.q_bias);
+  add_bias(s_.k.first(static_cast<std::size_t>(c.kv_dim()) * batch), lw.k_bias);
+  add_bias(s_.v.first(static_cast<std::size_t>(c.kv_dim()) * batch), lw.v_bias);
+}
+
+// RoPE on the batch's queries and new keys: each head's pairs (rope_) by its position's angles.
 void Transformer::rotate(int batch) {
   const Config& c = config();
   const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
   const std::size_t half_head = s_.rope_freq.size();
   for (int slot = 0; slot < batch; ++slot) {
-    const std::span<float> q = vector_at(s_.q, slot, dim);
-    const std::span<float> k = vector_at(s_.k, slot, kv_dim);
     const float* cos = s_.rope_cos.data() + slot * half_head;
     const float* sin = s_.rope_sin.data() + slot * half_head;
-    for (int i = 0; i < dim; i += 2) {
-      const std::size_t pair = static_cast<std::size_t>(i % head_size) / 2;
-      const float fcr = cos[pair], fci = sin[pair];
-      const int rotations = i < kv_dim ? 2 : 1;  // q always, k only within kv_dim
-      for (int r = 0; r < rotations; ++r) {
-        float* vec = r == 0 ? q.data() : k.data();
-        const float v0 = vec[i], v1 = vec[i + 1];
-        vec[i] = v0 * fcr - v1 * fci;
-        vec[i + 1] = v0 * fci + v1 * fcr;
-      }
-    }
+    rotate_heads(vector_at(s_.q, slot, dim).data(), c.n_heads, head_size, rope_, cos, sin);
+    rotate_heads(vector_at(s_.k, slot, kv_dim).data(), c.n_kv_heads, head_size, rope_, cos, sin);
   }
 }
 
@@ -412,6 +454,7 @@ std::span<float> Transformer::forward_batch(std::span<const int> tokens, int pos
       kernels::rmsnorm(vector_at(xb, s, dim), vector_at(x, s, dim), lw.attn_norm, c.norm_eps);
     }
     matmul({{q, TensorRole::wq, l}, {k, TensorRole::wk, l}, {v, TensorRole::wv, l}}, xb, s_.xq, batch);
+    if (c.qkv_bias) add_biases(lw, batch);
     rotate(batch);
     store_kv(l, pos, batch);
     attention(l, pos, batch);

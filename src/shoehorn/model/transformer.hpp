@@ -45,7 +45,7 @@ struct TransformerBytes {
 struct RunState {
   std::span<float> x, xb, xb2, hb, hb2, q, k, v, att, logits;
   std::span<float> rope_cos, rope_sin;  // max_batch x head_size / 2
-  std::span<float> rope_freq;           // head_size / 2
+  std::span<float> rope_freq;           // head_size / 2: the model's, rope_freqs applied
   // The current input vectors in the weights' activation types: for dim- and hidden-sized
   // inputs.
   kernels::InputScratch xq, hq;
@@ -70,6 +70,14 @@ struct TransformerShape {
   Logits logits = Logits::last;
   KvCache kv = KvCache::f32;
 };
+
+// Where RoPE's pairs lie in a head: pair k rotates elements k * step and k * step + partner
+// (adjacent: step 2, partner 1; NEOX: step 1, partner head_size / 2).
+struct RopePairs {
+  int step = 2;
+  int partner = 1;
+};
+RopePairs rope_pairs(const Config& config);
 
 class Transformer {
  public:
@@ -134,6 +142,7 @@ class Transformer {
   void run_jobs(std::span<const PieceJob> jobs, const kernels::MatvecInput& in,
                 std::int64_t parallel_work);
   void read_and_multiply(const PieceJob& job, int rows_per_read, const kernels::MatvecInput& in);
+  void add_biases(const LayerWeights& lw, int batch);
   void rotate(int batch);
   std::size_t cache_offset(int layer, int kv_head, int pos) const;
   std::size_t scale_offset(int layer, int kv_head, int pos) const;
@@ -152,6 +161,7 @@ class Transformer {
   WeightSource* weights_;
   Logits logits_kept_;
   KvCache kv_;
+  RopePairs rope_;
   Arena arena_;
   RunState s_;
   KvStore cache_;

@@ -17,6 +17,10 @@ std::string tensor_name(TensorRole role, int layer) {
     case TensorRole::w3: return blk + "ffn_up.weight";
     case TensorRole::final_norm: return "output_norm.weight";
     case TensorRole::classifier: return "output.weight";
+    case TensorRole::q_bias: return blk + "attn_q.bias";
+    case TensorRole::k_bias: return blk + "attn_k.bias";
+    case TensorRole::v_bias: return blk + "attn_v.bias";
+    case TensorRole::rope_freqs: return "rope_freqs.weight";
   }
   return "?";
 }
@@ -37,6 +41,10 @@ void place_tensor(Weights& w, TensorRole role, int layer, const Matrix& m) {
     case TensorRole::w1: l->w1 = m; break;
     case TensorRole::w2: l->w2 = m; break;
     case TensorRole::w3: l->w3 = m; break;
+    case TensorRole::q_bias: l->q_bias = vector; break;
+    case TensorRole::k_bias: l->k_bias = vector; break;
+    case TensorRole::v_bias: l->v_bias = vector; break;
+    case TensorRole::rope_freqs: w.rope_freqs = vector; break;
   }
 }
 
@@ -45,8 +53,16 @@ void place_tensor(Weights& w, TensorRole role, int layer, const Matrix& m) {
 namespace shoehorn {
 
 bool is_matrix(TensorRole role) {
-  return role != TensorRole::attn_norm && role != TensorRole::ffn_norm &&
-         role != TensorRole::final_norm;
+  switch (role) {
+    case TensorRole::attn_norm:
+    case TensorRole::ffn_norm:
+    case TensorRole::final_norm:
+    case TensorRole::q_bias:
+    case TensorRole::k_bias:
+    case TensorRole::v_bias:
+    case TensorRole::rope_freqs: return false;
+    default: return true;
+  }
 }
 
 TensorShape tensor_shape(const Config& c, TensorRole role) {
@@ -55,7 +71,11 @@ TensorShape tensor_shape(const Config& c, TensorRole role) {
     case TensorRole::classifier: return {c.vocab_size, c.dim};
     case TensorRole::attn_norm:
     case TensorRole::ffn_norm:
-    case TensorRole::final_norm: return {1, c.dim};
+    case TensorRole::final_norm:
+    case TensorRole::q_bias: return {1, c.dim};
+    case TensorRole::k_bias:
+    case TensorRole::v_bias: return {1, c.kv_dim()};
+    case TensorRole::rope_freqs: return {1, c.head_size() / 2};
     case TensorRole::wq:
     case TensorRole::wo: return {c.dim, c.dim};
     case TensorRole::wk:
@@ -81,10 +101,19 @@ std::vector<TensorInfo> execution_order(const Config& c, bool shared_classifier)
     tensors.push_back(std::move(t));
   };
   add(TensorRole::token_embedding, -1);
+  if (c.rope_freqs) add(TensorRole::rope_freqs, -1);
   for (int l = 0; l < c.n_layers; ++l) {
     for (const TensorRole role : {TensorRole::attn_norm, TensorRole::wq, TensorRole::wk,
-                                  TensorRole::wv, TensorRole::wo, TensorRole::ffn_norm,
-                                  TensorRole::w1, TensorRole::w2, TensorRole::w3}) {
+                                  TensorRole::wv}) {
+      add(role, l);
+    }
+    if (c.qkv_bias) {
+      for (const TensorRole role : {TensorRole::q_bias, TensorRole::k_bias, TensorRole::v_bias}) {
+        add(role, l);
+      }
+    }
+    for (const TensorRole role : {TensorRole::wo, TensorRole::ffn_norm, TensorRole::w1,
+                                  TensorRole::w2, TensorRole::w3}) {
       add(role, l);
     }
   }
@@ -120,6 +149,10 @@ Matrix tensor_of(const Weights& w, TensorRole role, int layer) {
     case TensorRole::w1: return l->w1;
     case TensorRole::w2: return l->w2;
     case TensorRole::w3: return l->w3;
+    case TensorRole::q_bias: return norm_matrix(l->q_bias);
+    case TensorRole::k_bias: return norm_matrix(l->k_bias);
+    case TensorRole::v_bias: return norm_matrix(l->v_bias);
+    case TensorRole::rope_freqs: return norm_matrix(w.rope_freqs);
   }
   return {};
 }

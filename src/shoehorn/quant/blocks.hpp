@@ -90,6 +90,17 @@ struct BlockQ5_K {
   std::uint8_t qh[kSuperValues / 8];
   std::uint8_t qs[kSuperValues / 2];
 };
+// Q4_K's and Q5_K's sub-block j (< 8): its 6-bit scale and min (ggml's get_scale_min_k4).
+// Bytes 0..3 hold scales 0..3, bytes 4..7 mins 0..3, their top two bits the high bits of
+// scales 4..7 and mins 4..7; bytes 8..11 the low nibbles of scales 4..7 and, above, of mins 4..7.
+struct KScaleMin {
+  std::uint8_t scale, min;
+};
+inline KScaleMin k4_scale_min(const std::uint8_t (&q)[kKScaleBytes], int j) {
+  if (j < 4) return {static_cast<std::uint8_t>(q[j] & 63), static_cast<std::uint8_t>(q[j + 4] & 63)};
+  return {static_cast<std::uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4)),
+          static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4))};
+}
 struct BlockQ6_K {
   std::uint8_t ql[kSuperValues / 2];
   std::uint8_t qh[kSuperValues / 4];

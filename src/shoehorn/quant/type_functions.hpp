@@ -39,6 +39,14 @@ void quantize_q8_1(const float* in, BlockQ8_1* out, std::size_t values);
 // Q8_K, the activations of the 256-value types (q8_k.cpp).
 void quantize_q8_k(const float* in, BlockQ8_K* out, std::size_t values);
 
+// The K-quants with a minimum (k_quants_min.cpp): value = d sc level - dmin m per sub-block.
+void quantize_q2_k(const float* in, BlockQ2_K* out, std::size_t values);
+void dequantize_q2_k(const BlockQ2_K* in, float* out, std::size_t values);
+void quantize_q4_k(const float* in, BlockQ4_K* out, std::size_t values);
+void dequantize_q4_k(const BlockQ4_K* in, float* out, std::size_t values);
+void quantize_q5_k(const float* in, BlockQ5_K* out, std::size_t values);
+void dequantize_q5_k(const BlockQ5_K* in, float* out, std::size_t values);
+
 // The same over spans (out.size() blocks of in's values).
 inline void quantize_q8_0(std::span<const float> in, std::span<BlockQ8_0> out) {
   quantize_q8_0(in.data(), out.data(), out.size() * kBlockValues);
