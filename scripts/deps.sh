@@ -7,6 +7,8 @@ packages=(
   libcli11-dev                              # command-line parsing
   libgtest-dev googletest                   # tests (googletest: sources for the cross build)
   libsentencepiece-dev                      # tokenizer parity tests
+  unicode-data                              # Unicode tables of the BPE pre-tokenizers (build time)
+  libicu-dev                                # the BPE pre-tokenizer oracle test (ICU's regex engine)
   libtorch-dev libpng-dev                   # shoehorn train (LibTorch CPU), its loss-curve PNG
   libopenblas0-openmp                       # LibTorch's BLAS: 6x the reference BLAS, OpenMP threads
   qemu-user g++-powerpc64-linux-gnu         # big-endian PowerPC 64 build, run under qemu

@@ -96,6 +96,8 @@ void put_int_array(std::string& out, const char* name, const std::vector<int>& v
 // ---- the vocabulary ----
 
 void check_vocab(const Vocab& vocab, const std::string& path) {
+  // The compile-time encoder is SentencePiece's; a byte-level BPE vocabulary would bake wrong ids.
+  if (vocab.bpe() != nullptr) fail(path, "a byte-level BPE vocabulary: the compile-time engine encodes SentencePiece ones");
   for (int id = 0; id < vocab.size(); ++id) {
     if (!std::isfinite(vocab.score(id))) {
       fail(path, "score of piece " + std::to_string(id) +

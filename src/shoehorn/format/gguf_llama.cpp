@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <unordered_set>
 #include <unordered_map>
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/model/dequantize.hpp"
 #include "shoehorn/quant/blocks.hpp"
+#include "shoehorn/tokenizer/bpe.hpp"
+#include "shoehorn/tokenizer/pretokenize.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
 
 namespace shoehorn {
@@ -310,6 +313,53 @@ std::string to_gguf_piece(const std::string& piece) {
   return out;
 }
 
+// A byte-level BPE vocabulary's merges, pre-tokenizer and special ids (llama.cpp's defaults:
+// BOS and EOS 11, no unknown token, BOS added only for the pre types that say so).
+Vocab bpe_vocab(const Keys& keys, std::vector<std::string> pieces, std::vector<float> scores,
+                std::vector<TokenType> types, int max_length) {
+  const std::size_t n = pieces.size();
+  BpeSettings settings;
+  settings.has_scores = keys.find("tokenizer.ggml.scores") != nullptr;
+  const GgufKeyValue& merges_kv = keys.require("tokenizer.ggml.merges");
+  settings.merges = keys.array<std::string>(merges_kv, "strings");
+  const std::unordered_set<std::string_view> known(pieces.begin(), pieces.end());
+  for (std::size_t i = 0; i < settings.merges.size(); ++i) {
+    const std::string& merge = settings.merges[i];
+    const auto parts = split_merge(merge);
+    if (!parts) keys.bad(merges_kv, "merge " + std::to_string(i) + " '" + merge + "' has no space");
+    for (const std::string_view part : {parts->first, parts->second}) {
+      if (known.count(part) == 0) {
+        keys.bad(merges_kv, "merge " + std::to_string(i) + " '" + merge + "' names '" +
+                                std::string(part) + "', which is no token");
+      }
+    }
+  }
+  const GgufKeyValue* pre_kv = keys.find("tokenizer.ggml.pre");
+  if (pre_kv != nullptr) settings.pre = keys.string(*pre_kv);
+  const PretokenizerInfo* pre = find_pretokenizer(settings.pre);
+  if (pre == nullptr) keys.bad(*pre_kv, "pre-tokenizer '" + settings.pre + "' is not one llama.cpp knows");
+  settings.add_bos = pre->add_bos;
+  auto flag = [&](const char* key, bool& value) {
+    if (const GgufKeyValue* kv = keys.find(key)) {
+      const bool* b = std::get_if<bool>(&kv->value.v);
+      if (b == nullptr) keys.bad(*kv, std::string("must be a bool, not ") + to_string(kv->value.type()));
+      value = *b;
+    }
+  };
+  flag("tokenizer.ggml.add_bos_token", settings.add_bos);
+  flag("tokenizer.ggml.add_eos_token", settings.add_eos);
+  auto special = [&](const char* key, int fallback) {
+    if (const GgufKeyValue* kv = keys.find(key)) return static_cast<int>(keys.uint(*kv, n - 1));
+    return fallback >= 0 && static_cast<std::size_t>(fallback) < n ? fallback : -1;
+  };
+  const int bos = special("tokenizer.ggml.bos_token_id", 11);
+  const int eos = special("tokenizer.ggml.eos_token_id", 11);
+  const int unk = special("tokenizer.ggml.unknown_token_id", -1);
+  Vocab vocab(std::move(pieces), std::move(scores), std::move(types), max_length, bos, eos, unk);
+  vocab.set_bpe(std::move(settings));
+  return vocab;
+}
+
 }  // namespace
 
 std::optional<Vocab> gguf_vocab(const GgufFile& file) {
@@ -317,10 +367,11 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   const GgufKeyValue* tokens_kv = keys.find("tokenizer.ggml.tokens");
   if (tokens_kv == nullptr) return std::nullopt;
   const GgufKeyValue& model = keys.require("tokenizer.ggml.model");
-  if (keys.string(model) != "llama") {
+  const bool bpe = keys.string(model) == "gpt2";
+  if (keys.string(model) != "llama" && !bpe) {
     keys.bad(model, "tokenizer '" + keys.string(model) +
-                        "' is not supported (shoehorn encodes SentencePiece 'llama' vocabularies; "
-                        "give a tokenizer with -z)");
+                        "' is not supported (shoehorn encodes SentencePiece 'llama' and byte-level "
+                        "BPE 'gpt2' vocabularies; give a tokenizer with -z)");
   }
   const auto& tokens = keys.array<std::string>(*tokens_kv, "strings");
   const std::size_t n = tokens.size();
@@ -339,7 +390,12 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
   pieces.reserve(n);
   int max_length = 1;
   for (const std::string& t : tokens) {
-    pieces.push_back(from_gguf_piece(t));
+    // Byte-level pieces stay as spelled; llama.cpp names an empty one "[EMPTY_i]".
+    if (bpe && t.empty()) {
+      pieces.push_back("[EMPTY_" + std::to_string(pieces.size()) + "]");
+    } else {
+      pieces.push_back(bpe ? t : from_gguf_piece(t));
+    }
     max_length = std::max(max_length, static_cast<int>(pieces.back().size()));  // <= 16 MiB
   }
   std::vector<float> scores(n, 0.0f);
@@ -373,6 +429,7 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
     }
     return fallback;
   };
+  if (bpe) return bpe_vocab(keys, std::move(pieces), std::move(scores), std::move(types), max_length);
   const int bos = special("tokenizer.ggml.bos_token_id", 1);
   const int eos = special("tokenizer.ggml.eos_token_id", 2);
   const int unk = special("tokenizer.ggml.unknown_token_id", 0);
@@ -381,26 +438,46 @@ std::optional<Vocab> gguf_vocab(const GgufFile& file) {
 
 namespace {
 
+// The merges of a BPE vocabulary cut to its first `count` tokens: those both of whose parts
+// are kept (the reader refuses merges that name no token).
+std::vector<std::string> kept_merges(const Vocab& vocab, int count) {
+  if (count >= vocab.size()) return vocab.bpe()->merges;
+  std::unordered_set<std::string_view> kept;
+  for (int id = 0; id < count; ++id) kept.insert(vocab.piece(id));
+  std::vector<std::string> out;
+  for (const std::string& merge : vocab.bpe()->merges) {
+    const auto parts = split_merge(merge);
+    if (parts && kept.count(parts->first) != 0 && kept.count(parts->second) != 0) out.push_back(merge);
+  }
+  return out;
+}
+
 // The tokenizer.ggml.* keys for the first `count` tokens of vocab.
 void append_tokenizer_metadata(std::vector<GgufKeyValue>& m, const Vocab& vocab, int count) {
   const auto u32 = [](int v) { return static_cast<std::uint32_t>(v); };
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<std::int32_t> types;
+  const BpeSettings* bpe = vocab.bpe();
   for (int id = 0; id < count; ++id) {
-    tokens.push_back(to_gguf_piece(vocab.piece(id)));
+    tokens.push_back(bpe ? vocab.piece(id) : to_gguf_piece(vocab.piece(id)));
     scores.push_back(vocab.score(id));
     types.push_back(static_cast<std::int32_t>(vocab.type(id)));
   }
-  m.push_back(make_entry("tokenizer.ggml.model", std::string("llama")));
+  m.push_back(make_entry("tokenizer.ggml.model", std::string(bpe ? "gpt2" : "llama")));
+  if (bpe) m.push_back(make_entry("tokenizer.ggml.pre", bpe->pre));
   m.push_back(make_entry("tokenizer.ggml.tokens", make_array(std::move(tokens))));
-  m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
+  if (!bpe || bpe->has_scores) m.push_back(make_entry("tokenizer.ggml.scores", make_array(std::move(scores))));
   m.push_back(make_entry("tokenizer.ggml.token_type", make_array(std::move(types))));
-  m.push_back(make_entry("tokenizer.ggml.bos_token_id", u32(vocab.bos_id())));
-  m.push_back(make_entry("tokenizer.ggml.eos_token_id", u32(vocab.eos_id())));
-  m.push_back(make_entry("tokenizer.ggml.unknown_token_id", u32(vocab.unk_id())));
-  m.push_back(make_entry("tokenizer.ggml.add_bos_token", true));
-  m.push_back(make_entry("tokenizer.ggml.add_eos_token", false));
+  if (bpe) m.push_back(make_entry("tokenizer.ggml.merges", make_array(kept_merges(vocab, count))));
+  const auto id_entry = [&](const char* key, int id) {
+    if (id >= 0) m.push_back(make_entry(key, u32(id)));
+  };
+  id_entry("tokenizer.ggml.bos_token_id", vocab.bos_id());
+  id_entry("tokenizer.ggml.eos_token_id", vocab.eos_id());
+  id_entry("tokenizer.ggml.unknown_token_id", vocab.unk_id());
+  m.push_back(make_entry("tokenizer.ggml.add_bos_token", bpe ? bpe->add_bos : true));
+  m.push_back(make_entry("tokenizer.ggml.add_eos_token", bpe ? bpe->add_eos : false));
 }
 
 }  // namespace

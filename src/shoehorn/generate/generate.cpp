@@ -40,8 +40,11 @@ struct RunClock {
   }
 };
 
-void emit(std::ostream& out, std::string_view piece) {
-  const std::string_view text = printable(piece);
+// The text token adds after prev: llama2.c's safe_printf filter for SentencePiece pieces; the
+// bytes themselves for byte-level BPE (a token may be one byte of a UTF-8 character).
+void emit(std::ostream& out, const Tokenizer& tokenizer, int prev, int token) {
+  const std::string_view piece = tokenizer.decode(prev, token);
+  const std::string_view text = tokenizer.byte_level() ? piece : printable(piece);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   out.flush();
 }
@@ -78,7 +81,7 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
   while (forced + 1 < prompt_size && forced < steps && prompt_tokens[forced + 1] != bos) ++forced;
   if (forced > 0) transformer.prefill(std::span(prompt_tokens).first(forced), 0);
   for (int pos = 0; pos < forced; ++pos) {
-    emit(out, tokenizer.decode(prompt_tokens[pos], prompt_tokens[pos + 1]));
+    emit(out, tokenizer, prompt_tokens[pos], prompt_tokens[pos + 1]);
   }
   if (forced > 0) clock.ran(forced);
 
@@ -91,7 +94,7 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
                          : sampler.sample(logits);
     ++pos;
     if (next == bos) break;  // the model starts a new sequence: this one is done
-    emit(out, tokenizer.decode(token, next));
+    emit(out, tokenizer, token, next);
     token = next;
     clock.ran(pos);
   }
@@ -163,7 +166,7 @@ GenerationStats chat(Transformer& transformer, const Tokenizer& tokenizer, Sampl
       // llama2.c samples at every position, prompt included: the RNG advances the same way.
       next = sampler.sample(logits.subspan(i * vocab, vocab));
       ++pos;
-      if (user_idx >= prompt_tokens.size() && next != eos) emit(out, tokenizer.decode(tokens[i], next));
+      if (user_idx >= prompt_tokens.size() && next != eos) emit(out, tokenizer, tokens[i], next);
       if (next == eos) out << '\n';
       clock.ran(pos);
     }
@@ -237,7 +240,7 @@ GenerationStats template_chat(Transformer& transformer, const Tokenizer& tokeniz
       const int next = next_token(logits);
       if (ends_turn(next)) break;
       const std::string_view piece = tokenizer.decode(token, next);
-      emit(out, piece);
+      emit(out, tokenizer, token, next);
       reply += piece;
       token = next;
       if (pos >= steps) break;

@@ -5,6 +5,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "shoehorn/io/error.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
 
 namespace shoehorn {
@@ -37,12 +38,13 @@ struct CandidateOrder {
 
 }  // namespace
 
-Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
-  for (int id = 0; id < vocab_.size(); ++id) {
-    if (vocab_.type(id) == TokenType::user_defined) user_defined_.push_back(id);
+Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::make_shared<const Vocab>(std::move(vocab))) {
+  if (vocab_->bpe() != nullptr) bpe_ = std::make_shared<const BpeModel>(*vocab_);
+  for (int id = 0; id < vocab_->size(); ++id) {
+    if (vocab_->type(id) == TokenType::user_defined) user_defined_.push_back(id);
   }
   std::stable_sort(user_defined_.begin(), user_defined_.end(), [this](int a, int b) {
-    return vocab_.piece(a).size() > vocab_.piece(b).size();
+    return vocab_->piece(a).size() > vocab_->piece(b).size();
   });
 }
 
@@ -69,7 +71,62 @@ std::string Tokenizer::normalize(std::string_view text) const {
   return out;
 }
 
+namespace {
+
+void check_special(int id, const Vocab& vocab, const char* what) {
+  if (id < 0 || id >= vocab.size()) {
+    throw Error(std::string("the vocabulary has no ") + what + " token (id " + std::to_string(id) + ")");
+  }
+}
+
+}  // namespace
+
 std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  if (bos) check_special(vocab_->bos_id(), *vocab_, "BOS");
+  if (eos) check_special(vocab_->eos_id(), *vocab_, "EOS");
+  std::vector<int> ids;
+  if (bos) ids.push_back(vocab_->bos_id());
+  const std::vector<int> body = bpe_ ? bpe_->encode(text, false) : encode_spm(text);
+  ids.insert(ids.end(), body.begin(), body.end());
+  if (eos) ids.push_back(vocab_->eos_id());
+  return ids;
+}
+
+std::vector<int> Tokenizer::encode_with_specials(std::string_view text, bool bos, bool eos) const {
+  if (bpe_) {
+    std::vector<int> ids = encode({}, bos, false);
+    const std::vector<int> body = bpe_->encode(text, true);
+    ids.insert(ids.end(), body.begin(), body.end());
+    if (eos) ids.push_back(encode({}, false, true).back());
+    return ids;
+  }
+  // Control tokens, longest first, cut out of the text; the runs between encode on their own.
+  std::vector<int> controls;
+  for (int id = 0; id < vocab_->size(); ++id) {
+    if (vocab_->type(id) == TokenType::control && !vocab_->piece(id).empty()) controls.push_back(id);
+  }
+  std::stable_sort(controls.begin(), controls.end(), [this](int a, int b) {
+    return vocab_->piece(a).size() > vocab_->piece(b).size();
+  });
+  std::vector<int> ids = encode({}, bos, false);
+  while (!text.empty()) {
+    std::size_t best_at = std::string_view::npos;
+    int best = -1;
+    for (const int id : controls) {
+      const std::size_t at = text.find(vocab_->piece(id));
+      if (at < best_at) best_at = at, best = id;
+    }
+    const std::vector<int> run = encode_spm(text.substr(0, best_at));
+    ids.insert(ids.end(), run.begin(), run.end());
+    if (best < 0) break;
+    ids.push_back(best);
+    text.remove_prefix(best_at + vocab_->piece(best).size());
+  }
+  if (eos) ids.push_back(encode({}, false, true).back());
+  return ids;
+}
+
+std::vector<int> Tokenizer::encode_spm(std::string_view text) const {
   const std::string normalized = normalize(text);
   const std::string_view norm = normalized;
 
@@ -79,7 +136,7 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
     Symbol s;
     s.begin = pos;
     for (const int id : user_defined_) {
-      const std::string& piece = vocab_.piece(id);
+      const std::string& piece = vocab_->piece(id);
       if (norm.substr(pos, piece.size()) == piece) {
         s.size = piece.size();
         s.frozen = true;
@@ -101,10 +158,10 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
     if (left < 0 || right < 0 || symbols[left].frozen || symbols[right].frozen) return;
     const std::size_t size = symbols[left].size + symbols[right].size;
     const std::string_view piece = norm.substr(symbols[left].begin, size);
-    const int id = vocab_.find(piece);
+    const int id = vocab_->find(piece);
     if (id < 0) return;
-    agenda.push({vocab_.score(id), left, right, size});
-    if (vocab_.type(id) == TokenType::unused) unused_split[piece] = symbols[left].size;
+    agenda.push({vocab_->score(id), left, right, size});
+    if (vocab_->type(id) == TokenType::unused) unused_split[piece] = symbols[left].size;
   };
   for (std::size_t i = 1; i < symbols.size(); ++i) {
     consider(static_cast<int>(i) - 1, static_cast<int>(i));
@@ -125,11 +182,10 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
   }
 
   std::vector<int> ids;
-  ids.reserve(symbols.size() + 2);
-  if (bos) ids.push_back(vocab_.bos_id());
+  ids.reserve(symbols.size());
   auto emit = [&](auto&& self, std::string_view piece) -> void {
-    const int id = vocab_.find(piece);
-    if (id >= 0 && vocab_.type(id) == TokenType::unused) {
+    const int id = vocab_->find(piece);
+    if (id >= 0 && vocab_->type(id) == TokenType::unused) {
       if (const auto split = unused_split.find(piece); split != unused_split.end()) {
         self(self, piece.substr(0, split->second));
         self(self, piece.substr(split->second));
@@ -142,22 +198,22 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
     }
     // Outside the vocabulary: one <0xHH> piece per byte, or <unk> without byte pieces.
     bool all_bytes = true;
-    for (const char c : piece) all_bytes = all_bytes && vocab_.byte_id(static_cast<std::uint8_t>(c)) >= 0;
+    for (const char c : piece) all_bytes = all_bytes && vocab_->byte_id(static_cast<std::uint8_t>(c)) >= 0;
     if (!all_bytes) {
-      ids.push_back(vocab_.unk_id());
+      ids.push_back(vocab_->unk_id());
       return;
     }
-    for (const char c : piece) ids.push_back(vocab_.byte_id(static_cast<std::uint8_t>(c)));
+    for (const char c : piece) ids.push_back(vocab_->byte_id(static_cast<std::uint8_t>(c)));
   };
   for (int i = symbols.empty() ? -1 : 0; i != -1; i = symbols[i].next) {
     emit(emit, norm.substr(symbols[i].begin, symbols[i].size));
   }
-  if (eos) ids.push_back(vocab_.eos_id());
   return ids;
 }
 
 std::string_view Tokenizer::decode(int prev_token, int token) const {
-  return decode_piece(vocab_.piece(token), prev_token == vocab_.bos_id());
+  if (bpe_) return bpe_->token_bytes(token);
+  return decode_piece(vocab_->piece(token), prev_token == vocab_->bos_id());
 }
 
 }  // namespace shoehorn

@@ -31,7 +31,8 @@ Vocab::Vocab(const Vocab& other)
       max_token_length_(other.max_token_length_),
       bos_id_(other.bos_id_),
       eos_id_(other.eos_id_),
-      unk_id_(other.unk_id_) {
+      unk_id_(other.unk_id_),
+      bpe_(other.bpe_) {
   index();
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,6 +24,16 @@ enum class TokenType : std::uint8_t {
   user_defined = 4,
   unused = 5,
   byte = 6,
+};
+
+// What a GPT-2-style byte-level BPE vocabulary (GGUF tokenizer.ggml.model "gpt2") holds besides
+// its tokens. Its pieces are kept exactly as the GGUF spells them (byte-level alphabet).
+struct BpeSettings {
+  std::vector<std::string> merges;  // tokenizer.ggml.merges: "left right", lowest rank first
+  std::string pre;                  // tokenizer.ggml.pre (see pretokenize.hpp)
+  bool add_bos = false;             // tokenizer.ggml.add_bos_token (or the pre type's default)
+  bool add_eos = false;             // tokenizer.ggml.add_eos_token
+  bool has_scores = false;          // the GGUF had tokenizer.ggml.scores
 };
 
 class Vocab {
@@ -52,6 +63,10 @@ class Vocab {
   // The byte a byte piece stands for, or -1 for other pieces.
   int byte_value(int id) const;
 
+  // The BPE settings of a byte-level BPE vocabulary; nullptr for a SentencePiece one.
+  const BpeSettings* bpe() const { return bpe_ ? &*bpe_ : nullptr; }
+  void set_bpe(BpeSettings settings) { bpe_ = std::move(settings); }
+
   // Keeps the first n pieces (a tokenizer file may hold more pieces than the model uses).
   void truncate(int n);
 
@@ -65,6 +80,7 @@ class Vocab {
   int bos_id_ = 1, eos_id_ = 2, unk_id_ = 0;
   std::unordered_map<std::string_view, int> lookup_;
   std::array<int, 256> byte_ids_{};
+  std::optional<BpeSettings> bpe_;
 };
 
 // The type of a piece in a vocabulary that does not store types (llama2.c's tokenizer.bin),
