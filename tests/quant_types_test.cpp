@@ -24,6 +24,7 @@
 #include "shoehorn/quant/types.hpp"
 #include "shoehorn/sample/rng.hpp"
 #include "test_util.hpp"
+#include "type_test_util.hpp"
 
 namespace shoehorn::test {
 namespace {
@@ -31,27 +32,6 @@ namespace {
 const WeightType kTypes[] = {WeightType::q4_1, WeightType::q5_0, WeightType::q5_1,
                              WeightType::iq4_nl};
 
-struct TensorBytes {
-  std::string name;
-  std::uint32_t type = 0;
-  std::vector<std::byte> bytes;
-};
-
-// Every tensor of a GGUF with its data as the file holds it.
-std::vector<TensorBytes> tensors_of(const std::string& path) {
-  const FileSource source(path);
-  const GgufFile file = read_gguf(source);
-  EXPECT_EQ(file.byte_order, ByteOrder::little) << path;
-  std::vector<TensorBytes> out;
-  for (const GgufTensorInfo& t : file.tensors) {
-    TensorBytes tensor{t.name, t.type, std::vector<std::byte>(t.bytes())};
-    source.read(file.data_offset + t.offset, tensor.bytes);
-    out.push_back(std::move(tensor));
-  }
-  return out;
-}
-
-std::string gguf_types(const std::string& name) { return shared_path("testdata/gguf-types/" + name); }
 
 // The first block whose bytes differ (or the count when the sizes differ).
 std::size_t first_differing_block(const std::vector<std::byte>& a, const std::vector<std::byte>& b,
@@ -420,24 +400,7 @@ TEST(LegacyTypes, EveryPathGivesTheScalarBitsForEveryBatch) {
       in.positions = positions;
       in.q8_0 = x0;
       in.q8_1 = x1;
-      const kernels::KernelPath before = kernels::kernel_path();
-      std::vector<float> scalar;
-      for (const kernels::KernelPath path : kernels::supported_kernel_paths()) {
-        kernels::set_kernel_path(path);
-        std::vector<float> out(static_cast<std::size_t>(positions) * kRows, -1.0f);
-        kernels::matvec_rows(out, m, in, 0, 6);
-        kernels::matvec_rows(out, m, in, 6, kRows);
-        if (path == kernels::KernelPath::scalar) {
-          scalar = out;
-          continue;
-        }
-        for (std::size_t i = 0; i < out.size(); ++i) {
-          ASSERT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(scalar[i]))
-              << to_string(type) << " " << kernels::to_string(path) << " " << positions
-              << " positions, output " << i;
-        }
-      }
-      kernels::set_kernel_path(before);
+      expect_every_path_gives_scalar_bits(m, in, to_string(type));
     }
   }
 }
@@ -462,25 +425,7 @@ TEST(LegacyTypes, ConvertWritesEachTypeAndEveryPathRunsItAlike) {
     }
     EXPECT_EQ(typed, whole) << name;
     EXPECT_EQ(typed, 31) << name;
-    const kernels::KernelPath before = kernels::kernel_path();
-    std::vector<float> scalar;
-    for (const kernels::KernelPath path_kind : kernels::supported_kernel_paths()) {
-      kernels::set_kernel_path(path_kind);
-      Transformer t(model, static_cast<int>(tokens.size()));
-      std::vector<float> logits;
-      for (std::size_t i = 0; i < tokens.size(); ++i) {
-        const std::span<float> l = t.forward(tokens[i], static_cast<int>(i));
-        logits.insert(logits.end(), l.begin(), l.end());
-      }
-      if (path_kind == kernels::KernelPath::scalar) {
-        scalar = logits;
-      } else {
-        EXPECT_TRUE(std::equal(logits.begin(), logits.end(), scalar.begin(), scalar.end(),
-                               [](float a, float b) { return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b); }))
-            << name << " " << kernels::to_string(path_kind);
-      }
-    }
-    kernels::set_kernel_path(before);
+    expect_same_logits_on_every_path(model, tokens, name);
   }
 }
 

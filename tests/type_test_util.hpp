@@ -1,0 +1,36 @@
+// Helpers of the weight-type tests: a GGUF's tensors as bytes, and the checks that every kernel
+// path gives the scalar path's bits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shoehorn/kernels/ops.hpp"
+#include "shoehorn/model/model.hpp"
+
+namespace shoehorn::test {
+
+struct TensorBytes {
+  std::string name;
+  std::uint32_t type = 0;
+  std::vector<std::byte> bytes;
+};
+
+// Every tensor of a little-endian GGUF with its data as the file holds it.
+std::vector<TensorBytes> tensors_of(const std::string& path);
+
+// A file of ../shared/testdata/gguf-types.
+std::string gguf_types(const std::string& name);
+
+// m times in on every supported path, its rows in two calls ([0, 6) and the rest, so that rows
+// lie beside the SIMD tiles), bit for bit the scalar path's output.
+void expect_every_path_gives_scalar_bits(const Matrix& m, const kernels::MatvecInput& in,
+                                         const std::string& label);
+
+// The model's logits for `tokens` (one position each) on every supported path, bit for bit the
+// scalar path's.
+void expect_same_logits_on_every_path(const Model& model, const std::vector<int>& tokens,
+                                      const std::string& label);
+
+}  // namespace shoehorn::test
