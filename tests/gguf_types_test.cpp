@@ -3,7 +3,8 @@
 // shoehorn must give llama.cpp's bits per byte within 1e-4 (relative) and its most likely token
 // at no fewer than 125 of the 127 positions of the first window: resident, streamed under a
 // budget, and from a big-endian copy that `shoehorn convert --big-endian` writes (the ppc64
-// build reads that copy in its own byte order).
+// build reads that copy in its own byte order, the first window only: under qemu the whole text
+// takes minutes a file).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -31,6 +32,12 @@ const char* const kFileTypes[] = {"F32",    "F16",    "BF16",   "Q4_0",   "Q4_1"
                                   "IQ4_XS", "TQ1_0",  "TQ2_0"};
 
 enum class Mode { resident, streamed, big_endian };
+
+#ifdef SHOEHORN_FIRST_WINDOW_ONLY
+constexpr bool kFirstWindowOnly = true;
+#else
+constexpr bool kFirstWindowOnly = false;
+#endif
 
 std::string folder(const std::string& name) { return shared_path("testdata/gguf-types/" + name); }
 
@@ -84,7 +91,7 @@ EvalResult evaluate_file(const std::string& path, Mode mode, double& bits_per_by
     const FileSource source(path);
     const ModelFile file = read_model_file(source);
     options.request.positions = file.config.seq_len;
-    options.request.process_bytes = host_process_bytes(file.config);
+    options.request.process_bytes = host_process_bytes(file);
     if (mode == Mode::streamed) {
       // Half of what the weights take beyond the smallest budget: most matrices stream.
       PlanRequest probe = options.request;
@@ -98,7 +105,10 @@ EvalResult evaluate_file(const std::string& path, Mode mode, double& bits_per_by
   const Model& model = planned.model();
   const Tokenizer tokenizer = Tokenizer(*gguf_vocab(read_gguf(FileSource(path))));
   const std::string text = read_text(folder("text-8000.txt"));
-  const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
+  std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
+  // Under an emulator the whole text takes minutes a file: there only the first window runs,
+  // which is every position the top-1 check reads (the native build checks the whole text).
+  if (kFirstWindowOnly) tokens.resize(static_cast<std::size_t>(model.config().seq_len - 1));
   ThreadPool pool(2);
   Transformer transformer(model, model.config().seq_len, &pool, planned.plan().batch,
                           &planned.weights(), Logits::all, planned.plan().kv_cache);
@@ -127,9 +137,11 @@ TEST_P(GgufTypes, MatchLlamaCpp) {
       mode == Mode::big_endian ? big_endian_copy(type) : folder("t256." + type + ".gguf");
   double bits_per_byte = 0;
   const EvalResult r = evaluate_file(path, mode, bits_per_byte);
-  EXPECT_EQ(r.tokens, 2675u);
-  EXPECT_LE(std::fabs(bits_per_byte - expected.bits_per_byte), 1e-4 * expected.bits_per_byte)
-      << type << ": " << bits_per_byte << " bits per byte, llama.cpp " << expected.bits_per_byte;
+  if (!kFirstWindowOnly) {
+    EXPECT_EQ(r.tokens, 2675u);
+    EXPECT_LE(std::fabs(bits_per_byte - expected.bits_per_byte), 1e-4 * expected.bits_per_byte)
+        << type << ": " << bits_per_byte << " bits per byte, llama.cpp " << expected.bits_per_byte;
+  }
   ASSERT_EQ(r.first_window_top1.size(), expected.top1.size());
   int same = 0;
   for (std::size_t i = 0; i < expected.top1.size(); ++i) same += r.first_window_top1[i] == expected.top1[i];

@@ -105,7 +105,7 @@ void plan(const PlanOptions& o, const CLI::App& cmd, Io io) {
   }
   if (cmd.count("--mem-budget") == 0) request.budget = target->memory_bytes;
   request.process_bytes = target->process_bytes != 0 ? target->process_bytes
-                                                     : host_process_bytes(file.config);
+                                                     : host_process_bytes(file);
   if (cmd.count("--read-speed") == 0 && target->read_bytes_per_s > 0) {
     options.media = {target->read_bytes_per_s, target->seek_seconds};
   }

@@ -269,6 +269,9 @@ ModelFile llama_model_file(const GgufFile& file) {
                 " missing)");
   }
   out.format = format_name(file, out.config, out.tensors);
+  if (const GgufKeyValue* merges = file.find("tokenizer.ggml.merges")) {
+    if (const GgufArray* array = std::get_if<GgufArray>(&merges->value.v)) out.vocab_merges = array->size();
+  }
   if (const GgufKeyValue* sums = file.find(kPackChecksumsKey)) {
     const GgufArray* array = std::get_if<GgufArray>(&sums->value.v);
     const std::vector<std::uint32_t>* values = array != nullptr ? array->as<std::uint32_t>() : nullptr;

@@ -13,7 +13,7 @@ ModelFile verified(ModelFile file, const ByteSource& source) {
 }
 
 MemoryPlan plan_for(const ModelFile& file, PlanRequest request) {
-  if (request.process_bytes == 0) request.process_bytes = host_process_bytes(file.config);
+  if (request.process_bytes == 0) request.process_bytes = host_process_bytes(file);
   // 0 (or more than the model holds): the model's whole context, as llama2.c's -n 0.
   if (request.positions <= 0 || request.positions > file.config.seq_len) {
     request.positions = file.config.seq_len;

@@ -33,8 +33,8 @@ std::span<const Target> targets();
 const Target* find_target(std::string_view name);  // nullptr when unknown
 
 // What the process costs before any model memory: this build's code, libraries, stacks and
-// heap (measured), plus the vocabulary's strings for a model of this config.
-std::uint64_t host_process_bytes(const Config& config);
+// heap (measured), plus the vocabulary's strings (and a BPE vocabulary's merges) of a model file.
+std::uint64_t host_process_bytes(const ModelFile& file);
 
 struct PlanRequest {
   std::uint64_t budget = 0;  // bytes for the whole process; 0: no cap (everything resident)

@@ -20,6 +20,7 @@ struct ModelFile {
   std::uint64_t file_size = 0;
   Config config;
   bool shared_classifier = true;
+  std::uint64_t vocab_merges = 0;  // a BPE vocabulary's merges in the file (memory plans count them)
   std::vector<TensorInfo> tensors;  // in file order
   std::vector<std::uint32_t> checksums;  // CRC-32 of each tensor's bytes (a pack), or none
 };
