@@ -339,6 +339,12 @@ TEST(BpeGguf, RandomSmolLm2ModelCarriesTheVocabulary) {
   r = run_cli({"run", model, "-n", "8", "-s", "1", "-t", "0", "--threads", "1", "-i", "def main():"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("def main():")) << r.out;
+  // The vocabulary's add_bos_token is false: the prompt's three tokens (610 2594 2284) start at
+  // position 0, so two steps show all of it (with a BOS first they would show "def main(").
+  ASSERT_FALSE(written.bpe()->add_bos);
+  r = run_cli({"run", model, "-n", "2", "-t", "0", "--threads", "1", "-i", "def main():"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "def main():\n");
 }
 
 std::optional<std::size_t> match(const std::string& expression, const std::u32string& text, std::size_t pos = 0) {

@@ -72,6 +72,12 @@ TEST(FileType, NamesIdsAndAliases) {
   EXPECT_EQ(file_type_of(WeightType::q4_k).id, 15u);
   EXPECT_EQ(file_type_of(WeightType::q8_0).id, 7u);
   EXPECT_EQ(file_type_of(WeightType::f32).id, 0u);
+  EXPECT_STREQ(file_type_by_id(15)->name, "Q4_K_M");
+  EXPECT_EQ(file_type_by_id(4), nullptr);  // Q4_1_SOME_F16: not one llama-quantize writes
+  // A file is named by its general.file_type, not by the type most of its matrices have.
+  for (const char* name : kQuantized) {
+    EXPECT_EQ(read_model_file(FileSource(t256(name))).format, std::string("GGUF v3 (llama, ") + name + ")");
+  }
 }
 
 // The fallbacks, which t256 (rows of 256 and 768) never needs: SmolLM2-135M's rows of 576 are

@@ -7,6 +7,7 @@
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/format/file_type.hpp"
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/llama2c.hpp"
@@ -112,8 +113,12 @@ void print_gguf(const GgufFile& g, std::ostream& out) {
       << " bytes, alignment " << g.alignment << ", data at offset " << g.data_offset << '\n'
       << "metadata: " << g.metadata.size() << " keys\n";
   for (const GgufKeyValue& kv : g.metadata) {
-    out << "  " << one_line(kv.key) << " (" << to_string(kv.value.type()) << "): " << show(kv.value)
-        << '\n';
+    out << "  " << one_line(kv.key) << " (" << to_string(kv.value.type()) << "): " << show(kv.value);
+    if (kv.key == "general.file_type") {
+      const std::optional<std::uint64_t> id = kv.value.as_uint();
+      if (const FileType* type = id ? file_type_by_id(*id) : nullptr) out << " (" << type->name << ")";
+    }
+    out << '\n';
   }
   try {
     print_config(llama_model_file(g), out);

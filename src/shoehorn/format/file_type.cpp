@@ -141,6 +141,13 @@ std::optional<FileType> parse_file_type(std::string_view name) {
   return f != nullptr ? std::optional<FileType>(*f) : std::nullopt;
 }
 
+const FileType* file_type_by_id(std::uint64_t id) {
+  for (const FileType& f : kFileTypes) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
 const FileType& file_type_of(WeightType base) {
   switch (base) {
     case W::q3_k: return named("Q3_K_M");

@@ -28,6 +28,9 @@ inline const FileType& all_f32() { return file_types().front(); }
 // Q5_K = Q5_K_M).
 std::optional<FileType> parse_file_type(std::string_view name);
 
+// The file type general.file_type names, if it is one of llama_ftype's.
+const FileType* file_type_by_id(std::uint64_t id);
+
 // The plain file type of a weight type (what general.file_type says of a file whose matrices
 // are mostly that type): K-quants as their _M mix.
 const FileType& file_type_of(WeightType base);

@@ -220,8 +220,15 @@ TensorInfo read_tensor(const GgufFile& file, const GgufTensorInfo& g, TensorInfo
   return t;
 }
 
+// "GGUF v3 (llama, Q4_K_M)": the file type general.file_type names, else the type of most
+// matrices (a mix such as Q4_K_M is mostly Q5_0 where rows are not whole 256-blocks).
 std::string format_name(const GgufFile& file, const Config& config,
                         const std::vector<TensorInfo>& tensors) {
+  const std::string prefix = "GGUF v" + std::to_string(file.version) + " (" + to_string(config.arch) + ", ";
+  if (const GgufKeyValue* kv = file.find("general.file_type")) {
+    const std::optional<std::uint64_t> id = kv->value.as_uint();
+    if (const FileType* type = id ? file_type_by_id(*id) : nullptr) return prefix + type->name + ")";
+  }
   std::map<WeightType, int> matrices;
   for (const TensorInfo& t : tensors) {
     if (is_matrix(t.role)) ++matrices[t.type];
@@ -234,8 +241,7 @@ std::string format_name(const GgufFile& file, const Config& config,
       most = type;
     }
   }
-  return "GGUF v" + std::to_string(file.version) + " (" + to_string(config.arch) + ", " +
-         to_string(most) + ")";
+  return prefix + to_string(most) + ")";
 }
 
 }  // namespace

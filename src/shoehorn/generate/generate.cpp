@@ -68,7 +68,10 @@ double GenerationStats::tokens_per_second() const {
 
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
                          std::string_view prompt, int steps, std::ostream& out) {
-  const std::vector<int> prompt_tokens = tokenizer.encode(prompt, /*bos=*/true, /*eos=*/false);
+  // A BOS first where the vocabulary asks for one (llama2.c always; a byte-level BPE vocabulary
+  // by add_bos_token), and always before an empty prompt: the loop needs a first token.
+  const bool add_bos = tokenizer.adds_bos() || prompt.empty();
+  const std::vector<int> prompt_tokens = tokenizer.encode(prompt, add_bos, /*eos=*/false);
   const int bos = tokenizer.vocab().bos_id();
   GenerationStats stats;
   stats.prompt_tokens = static_cast<int>(prompt_tokens.size());
@@ -80,6 +83,7 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
   int forced = 0;
   while (forced + 1 < prompt_size && forced < steps && prompt_tokens[forced + 1] != bos) ++forced;
   if (forced > 0) transformer.prefill(std::span(prompt_tokens).first(forced), 0);
+  if (!add_bos) emit(out, tokenizer, -1, prompt_tokens[0]);  // a text token, not a BOS: shown
   for (int pos = 0; pos < forced; ++pos) {
     emit(out, tokenizer, prompt_tokens[pos], prompt_tokens[pos + 1]);
   }
