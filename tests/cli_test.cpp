@@ -426,7 +426,7 @@ TEST(CliGguf, ConvertEmbedsTheTokenizerAndRuns) {
   ASSERT_EQ(r.status, 0) << r.err;
   r = run_cli({"inspect", gguf});
   EXPECT_NE(r.out.find("format: GGUF v3, little-endian"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("general.file_type (u32): 7\n"), std::string::npos);
+  EXPECT_NE(r.out.find("general.file_type (u32): 7 (Q8_0)\n"), std::string::npos);
   EXPECT_NE(r.out.find("tokenizer.ggml.tokens (array): [string x 512] <unk>, <s>, </s>, <0x00>"),
             std::string::npos);
   EXPECT_NE(r.out.find("classifier: shared with token_embd.weight"), std::string::npos);

@@ -133,7 +133,7 @@ struct Scratch {
   kernels::InputScratch inputs;
   explicit Scratch(std::size_t values) {
     kernels::Activations all;
-    all.groups = all.q8_0 = all.q8_1 = all.q8_k = true;
+    all.groups = all.q8_0 = all.q8_1 = all.q8_k = all.f16 = all.bf16 = true;
     ArenaSizer sizer;
     kernels::input_scratch(sizer, all, values);
     arena = Arena(sizer.plan.bytes());
@@ -198,6 +198,52 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
     }
     EXPECT_EQ(std::bit_cast<std::uint32_t>(scalar[2 * TestMatrix::kRows]),
               std::bit_cast<std::uint32_t>(expected));
+  }
+}
+
+// F16 and BF16 rows: the inputs are x rounded to the weights' type, and every path gives the
+// defined order's bits (column j in lane j % 16 by fused multiply-adds, lanes added in halves),
+// written out here by hand, for rows whose length is no multiple of 16 and batches that fill
+// the SIMD tiles (2 and 4 positions) and leave some over.
+TEST(Kernels, HalfRowsKeepTheirLaneOrderOnEveryPath) {
+  constexpr int kRows = 11, kCols = 200;
+  const std::vector<float> f32 = uniform(static_cast<std::size_t>(kRows) * kCols, 21);
+  for (const WeightType type : {WeightType::f16, WeightType::bf16}) {
+    const bool brain = type == WeightType::bf16;
+    std::vector<std::uint16_t> halves(f32.size());
+    for (std::size_t i = 0; i < f32.size(); ++i) halves[i] = brain ? f32_to_bf16(f32[i]) : f32_to_f16(f32[i]);
+    const auto widen = [brain](std::uint16_t h) { return brain ? bf16_to_f32(h) : f16_to_f32(h); };
+    const Matrix matrix{type, kRows, kCols, 0, halves.data()};
+    for (const int positions : {1, 2, 5, 9}) {
+      const std::vector<float> x = uniform(static_cast<std::size_t>(positions) * kCols, 7);
+      const Scratch scratch(x.size());
+      const kernels::MatvecInput in = kernels::prepare_input(std::span(&matrix, 1), x, positions, scratch.inputs);
+      const std::span<const float> rounded = brain ? in.bf16 : in.f16;
+      ASSERT_EQ(rounded.size(), x.size());
+      std::vector<float> expected(static_cast<std::size_t>(positions) * kRows);
+      for (int p = 0; p < positions; ++p) {
+        for (int r = 0; r < kRows; ++r) {
+          float lane[16] = {};
+          for (int j = 0; j < kCols; ++j) {
+            const float xj = x[static_cast<std::size_t>(p) * kCols + j];
+            const float xr = brain ? bf16_to_f32(f32_to_bf16(xj)) : f16_to_f32(f32_to_f16(xj));
+            ASSERT_EQ(rounded[static_cast<std::size_t>(p) * kCols + j], xr);
+            lane[j % 16] = std::fma(widen(halves[static_cast<std::size_t>(r) * kCols + j]), xr, lane[j % 16]);
+          }
+          for (int width = 8; width >= 1; width /= 2) {
+            for (int i = 0; i < width; ++i) lane[i] += lane[i + width];
+          }
+          expected[static_cast<std::size_t>(p) * kRows + r] = lane[0];
+        }
+      }
+      for_each_path([&](KernelPath path) {
+        std::vector<float> out(expected.size(), -1.0f);
+        kernels::matvec_rows(out, matrix, in, 0, 5);
+        kernels::matvec_rows(out, matrix, in, 5, kRows);
+        EXPECT_EQ(bits_of(out), bits_of(expected)) << to_string(type) << " " << to_string(path)
+                                                   << " positions " << positions;
+      });
+    }
   }
 }
 

@@ -208,6 +208,7 @@ TEST(Kernels, F16MatvecMultipliesTheHalves) {
   std::vector<float> out(2);
   kernels::MatvecInput in;
   in.f32 = x;
+  in.f16 = x;  // x as F16 weights take it: rounded to halves (these are halves already)
   kernels::matvec_rows(out, m, in, 0, 2);
   EXPECT_EQ(out[0], 1.0f - 4.0f + 2.0f);
   EXPECT_EQ(out[1], 65504.0f + 0x1.0p-23f + 12.0f);

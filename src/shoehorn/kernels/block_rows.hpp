@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -305,6 +306,39 @@ inline float block_term(const BlockQ4_K& w, const BlockQ8_K& x) { return k_min_t
 inline float block_term(const BlockQ5_K& w, const BlockQ8_K& x) { return k_min_term(w, x); }
 inline float block_term(const BlockQ2_K& w, const BlockQ8_K& x) { return k_min_term(w, x); }
 // ---- end of Q4_K, Q5_K, Q2_K -----------------------------------------------------------------
+
+// ---- F16 and BF16 rows ----------------------------------------------------------------------
+// One defined order for both (unlike llama2.c's F32 rows, made for vectors): column j goes to
+// lane j % 16, each lane a chain of fused multiply-adds in column order, and then the lanes are
+// added in halves: lane i += lane i + 8 (i < 8), then i + 4, i + 2, i + 1. The input is x
+// rounded to the weights' own type (MatvecInput::f16, ::bf16: ggml's vec_dot_type), so each
+// product is llama.cpp's. SIMD paths hold the 16 lanes in registers, one set per row and
+// position, and finish the columns after the last whole 16 with add_half_columns.
+inline constexpr int kHalfLanes = 16;
+
+// Columns [from, n) of one row into the lanes (from a multiple of 16).
+template <class Widen>
+void add_half_columns(float (&lane)[kHalfLanes], const std::uint16_t* w, const float* x, int from,
+                      int n, Widen widen) {
+  for (int j = from; j < n; ++j) {
+    lane[j % kHalfLanes] = std::fma(widen(w[j]), x[j], lane[j % kHalfLanes]);
+  }
+}
+
+inline float add_lanes(float (&lane)[kHalfLanes]) {
+  for (int width = kHalfLanes / 2; width >= 1; width /= 2) {
+    for (int i = 0; i < width; ++i) lane[i] += lane[i + width];
+  }
+  return lane[0];
+}
+
+template <class Widen>
+float half_row_dot(const std::uint16_t* w, const float* x, int n, Widen widen) {
+  float lane[kHalfLanes] = {};
+  add_half_columns(lane, w, x, 0, n, widen);
+  return add_lanes(lane);
+}
+// ---- end of F16 and BF16 ---------------------------------------------------------------------
 
 template <class Block, class Act>
 float block_row_dot(const Block* w, const Act* x, int blocks) {

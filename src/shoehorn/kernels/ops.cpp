@@ -36,6 +36,13 @@ void interleaved_row(std::span<float> out, const Interleaved* groups, int row) {
   dequantize_row(std::span(groups + group, blocks), row % kInterleavedRows, out);
 }
 
+// x rounded to a 16-bit float type and widened back (exact): ggml's F16 and BF16 vec_dot input.
+template <std::uint16_t (*Narrow)(float), float (*Widen)(std::uint16_t)>
+std::span<const float> round_through(std::span<const float> x, std::span<float> out) {
+  for (std::size_t i = 0; i < x.size(); ++i) out[i] = Widen(Narrow(x[i]));
+  return out;
+}
+
 }  // namespace
 
 void Activations::add(WeightType weights) {
@@ -44,6 +51,8 @@ void Activations::add(WeightType weights) {
     case WeightType::q8_0: q8_0 = true; break;
     case WeightType::q8_1: q8_1 = true; break;
     case WeightType::q8_k: q8_k = true; break;
+    case WeightType::f16: f16 = true; break;
+    case WeightType::bf16: bf16 = true; break;
     default: break;
   }
 }
@@ -73,6 +82,10 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
       const std::span<BlockQ8_K> blocks = scratch.q8_k.first(x.size() / kSuperValues);
       k.quantize_q8_k(x, blocks);
       in.q8_k = blocks;
+    } else if (act == WeightType::f16 && in.f16.empty()) {
+      in.f16 = round_through<f32_to_f16, f16_to_f32>(x, scratch.f16.first(x.size()));
+    } else if (act == WeightType::bf16 && in.bf16.empty()) {
+      in.bf16 = round_through<f32_to_bf16, bf16_to_f32>(x, scratch.bf16.first(x.size()));
     }
     const bool interleaved = w.type == WeightType::q8_0x8 || w.type == WeightType::q4_0x8;
     if (interleaved && in.q8_0_sums.empty()) {

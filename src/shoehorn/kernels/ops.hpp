@@ -35,6 +35,8 @@ struct MatvecInput {
   std::span<const std::int32_t> q8_0_sums;  // each Q8_0 block's sum (interleaved weights)
   std::span<const BlockQ8_1> q8_1;     // Q4_1, Q5_1
   std::span<const BlockQ8_K> q8_k;     // the 256-value types
+  std::span<const float> f16;          // F16 weights: f32 rounded to half floats (as floats)
+  std::span<const float> bf16;         // BF16 weights: f32 rounded to bfloat16 (as floats)
 };
 
 // Room for a batch of input vectors in each activation type (sized by activation_bytes).
@@ -45,11 +47,13 @@ struct InputScratch {
   std::span<std::int32_t> q8_0_sums;
   std::span<BlockQ8_1> q8_1;
   std::span<BlockQ8_K> q8_k;
+  std::span<float> f16;
+  std::span<float> bf16;
 };
 
 // Which activation types some weights multiply with.
 struct Activations {
-  bool groups = false, q8_0 = false, q8_1 = false, q8_k = false;
+  bool groups = false, q8_0 = false, q8_1 = false, q8_k = false, f16 = false, bf16 = false;
   void add(WeightType weights);
 };
 
@@ -65,6 +69,8 @@ InputScratch input_scratch(Allocate& allocate, const Activations& a, std::size_t
   s.q8_0_sums = allocate.template allocate<std::int32_t>(blocks);
   s.q8_1 = allocate.template allocate<BlockQ8_1>(a.q8_1 ? values / kBlockValues : 0);
   s.q8_k = allocate.template allocate<BlockQ8_K>(a.q8_k ? values / kSuperValues : 0);
+  s.f16 = allocate.template allocate<float>(a.f16 ? values : 0);
+  s.bf16 = allocate.template allocate<float>(a.bf16 ? values : 0);
   return s;
 }
 

@@ -71,16 +71,16 @@ const std::array<float, 1 << 16>& widened() {
   return table;
 }
 
+// F16 and BF16 rows in block_rows.hpp's order, each weight widened by a table lookup (the
+// same exact floats as the conversion).
 template <float (*Widen)(std::uint16_t)>
 void half_rows(float* out, const Matrix& w, const float* x, int row_begin, int row_end) {
   const std::array<float, 1 << 16>& half = widened<Widen>();
+  const auto widen = [&half](std::uint16_t h) { return half[h]; };
   const int n = w.cols;
   const std::uint16_t* halves = w.blocks<std::uint16_t>();
   for (int r = row_begin; r < row_end; ++r) {
-    const std::uint16_t* wr = halves + static_cast<std::size_t>(r) * n;
-    float acc = 0.0f;
-    for (int j = 0; j < n; ++j) acc += half[wr[j]] * x[j];
-    out[r] = acc;
+    out[r] = half_row_dot(halves + static_cast<std::size_t>(r) * n, x, n, widen);
   }
 }
 
@@ -109,11 +109,11 @@ void f32_entry(float* out, std::size_t out_stride, const Matrix& w, const Matvec
   });
 }
 
-template <float (*Widen)(std::uint16_t)>
+template <float (*Widen)(std::uint16_t), std::span<const float> MatvecInput::*Input>
 void half_entry(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
                 int row_begin, int row_end) {
   for_each_position(w, out_stride, in, row_begin, row_end, [&](std::size_t o, std::size_t i, int b, int e) {
-    half_rows<Widen>(out + o, w, in.f32.data() + i, b, e);
+    half_rows<Widen>(out + o, w, (in.*Input).data() + i, b, e);
   });
 }
 
@@ -141,8 +141,8 @@ BlockKernels make_scalar_kernels() {
   BlockKernels k{};
   auto set = [&](WeightType type, RowsFn rows) { k.rows[static_cast<std::size_t>(type)] = rows; };
   set(WeightType::f32, f32_entry);
-  set(WeightType::f16, half_entry<widen_f16>);
-  set(WeightType::bf16, half_entry<widen_bf16>);
+  set(WeightType::f16, half_entry<widen_f16, &MatvecInput::f16>);
+  set(WeightType::bf16, half_entry<widen_bf16, &MatvecInput::bf16>);
   set(WeightType::q8_group, q8_group_entry);
   set(WeightType::q8_0, rows_entry<BlockQ8_0, BlockQ8_0, block_rows_scalar<BlockQ8_0>>);
   set(WeightType::q4_0, rows_entry<BlockQ4_0, BlockQ8_0, block_rows_scalar<BlockQ4_0>>);

@@ -31,12 +31,48 @@ SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i 
   const __m256i pairs = _mm256_maddubs_epi16(nibbles, x);
   return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
+// 16 float lanes in two 256-bit registers; tiles of 2 rows x 2 positions (8 accumulators of
+// the 16 registers).
+struct Lanes {
+  __m256 lo, hi;
+};
+SHOEHORN_TARGET inline Lanes lanes_zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
+SHOEHORN_TARGET inline Lanes load_lanes(const float* p) {
+  return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)};
+}
+SHOEHORN_TARGET inline __m128i load_halves(const std::uint16_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+SHOEHORN_TARGET inline Lanes widen_f16(const std::uint16_t* p) {
+  return {_mm256_cvtph_ps(load_halves(p)), _mm256_cvtph_ps(load_halves(p + 8))};
+}
+SHOEHORN_TARGET inline __m256 widen_bf16_8(__m128i h) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+SHOEHORN_TARGET inline Lanes widen_bf16(const std::uint16_t* p) {
+  return {widen_bf16_8(load_halves(p)), widen_bf16_8(load_halves(p + 8))};
+}
+SHOEHORN_TARGET inline Lanes fma_lanes(Lanes a, Lanes b, Lanes c) {
+  return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
+}
+SHOEHORN_TARGET inline void store_lanes(float* p, Lanes v) {
+  _mm256_storeu_ps(p, v.lo);
+  _mm256_storeu_ps(p + 8, v.hi);
+}
+constexpr int kHalfTileRows = 2, kHalfTilePositions = 2;
+#include "shoehorn/kernels/x86_half_rows.inc"
 #include "shoehorn/kernels/x86_k_min.inc"
 #include "shoehorn/kernels/x86_k_symmetric.inc"
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx2
 
+// GCC 12's 512-bit conversions start from _mm512_undefined_ps(), which -Wmaybe-uninitialized
+// takes for a read of an uninitialized value (a false positive: every lane is written).
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 namespace avx512 {
 #define SHOEHORN_TARGET \
   __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
@@ -55,11 +91,30 @@ SHOEHORN_TARGET inline __m256i interleaved_dot(__m256i acc, __m256i w_biased, __
 SHOEHORN_TARGET inline __m256i nibble_dot(__m256i acc, __m256i nibbles, __m256i x) {
   return _mm256_dpbusd_epi32(acc, nibbles, x);
 }
+// 16 float lanes in one 512-bit register; tiles of 4 rows x 4 positions (16 accumulators of
+// the 32 registers).
+using Lanes = __m512;
+SHOEHORN_TARGET inline Lanes lanes_zero() { return _mm512_setzero_ps(); }
+SHOEHORN_TARGET inline Lanes load_lanes(const float* p) { return _mm512_loadu_ps(p); }
+SHOEHORN_TARGET inline __m256i load_halves(const std::uint16_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+SHOEHORN_TARGET inline Lanes widen_f16(const std::uint16_t* p) { return _mm512_cvtph_ps(load_halves(p)); }
+SHOEHORN_TARGET inline Lanes widen_bf16(const std::uint16_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(load_halves(p)), 16));
+}
+SHOEHORN_TARGET inline Lanes fma_lanes(Lanes a, Lanes b, Lanes c) { return _mm512_fmadd_ps(a, b, c); }
+SHOEHORN_TARGET inline void store_lanes(float* p, Lanes v) { _mm512_storeu_ps(p, v); }
+constexpr int kHalfTileRows = 4, kHalfTilePositions = 4;
+#include "shoehorn/kernels/x86_half_rows.inc"
 #include "shoehorn/kernels/x86_k_min.inc"
 #include "shoehorn/kernels/x86_k_symmetric.inc"
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx512
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 const BlockKernels* x86_block_kernels(KernelPath path) {
   static const BlockKernels avx2_kernels = avx2::kernels();

@@ -51,9 +51,9 @@ constexpr std::span<const BlockField> kNone{};
 const std::array<TypeTraits, kWeightTypeCount> kTraits = {{
     {"F32", 0, 1, 4, kFloat, WeightType::f32, start<float>, dequantize_as<float, copy_f32>,
      quantize_as<float, copy_f32>},
-    {"F16", 1, 1, 2, kHalf, WeightType::f32, start<std::uint16_t>,
+    {"F16", 1, 1, 2, kHalf, WeightType::f16, start<std::uint16_t>,
      dequantize_as<std::uint16_t, dequantize_f16>, quantize_as<std::uint16_t, quantize_f16>},
-    {"BF16", 30, 1, 2, kHalf, WeightType::f32, start<std::uint16_t>,
+    {"BF16", 30, 1, 2, kHalf, WeightType::bf16, start<std::uint16_t>,
      dequantize_as<std::uint16_t, dequantize_bf16>, quantize_as<std::uint16_t, quantize_bf16>},
     {"Q4_0", 2, kBlockValues, sizeof(BlockQ4_0), kScale, WeightType::q8_0, start<BlockQ4_0>,
      dequantize_as<BlockQ4_0, dequantize_q4_0>, quantize_as<BlockQ4_0, quantize_q4_0>},

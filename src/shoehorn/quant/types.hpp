@@ -53,7 +53,8 @@ struct TypeTraits {
   int block_values;        // values per block (1 for F32, F16, BF16); 0 for q8_group
   int block_bytes;
   std::span<const BlockField> fields;
-  // What a product's input becomes before it meets a row of this type (f32: stays floats).
+  // What a product's input becomes before it meets a row of this type (f32: stays floats;
+  // f16 and bf16: each value rounded to that type, as ggml's vec_dot_type, kept as floats).
   WeightType activation;
   // Starts the lifetime of `count` blocks at `at` (their bytes are then read in); the first.
   void* (*start_blocks)(std::byte* at, std::size_t count);
