@@ -8,7 +8,7 @@ fuzz_seconds="${SHOEHORN_FUZZ_SECONDS:-5}"
 # The five model and tokenizer file parsers, whose fuzzers also check every rejection's message
 # (file, field, offset), get longer.
 parser_fuzzers=" gguf llama2c tokenizer_bin pack ngram "
-parser_fuzz_seconds="${SHOEHORN_PARSER_FUZZ_SECONDS:-60}"
+parser_fuzz_seconds="${SHOEHORN_PARSER_FUZZ_SECONDS:-30}"
 
 started="$(date +%s)"
 step() { printf '\n=== %s (at %ss) ===\n' "$*" "$(( $(date +%s) - started ))"; }
