@@ -12,6 +12,7 @@
 #include "shoehorn/ctime/bake.hpp"
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/load.hpp"
+#include "shoehorn/generate/bench.hpp"
 #include "shoehorn/io/sink.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/model/dequantize.hpp"
@@ -404,6 +405,38 @@ TEST(Cli, BenchRunsWhatItIsAskedOrRefuses) {
   EXPECT_EQ(prompt.status, 1);
   EXPECT_NE(prompt.err.find("a prompt of 600 tokens"), std::string::npos) << prompt.err;
   EXPECT_EQ(run_cli({"bench", model(), "-n", "0"}).status, 2);  // usage: decode at least one
+}
+
+// The decode bound's numerator: stories260K shares its classifier, so every tensor counts,
+// the embedding with it; the same file as
+// GGUF with its own output matrix leaves out the embedding table, of which a token reads one row.
+TEST(Cli, BenchCountsTheWeightBytesADecodeStepReads) {
+  const ModelFile file = read_model_file(FileSource(model()));
+  std::uint64_t floats = 0;
+  for (const TensorInfo& t : file.tensors) floats += t.count();
+  EXPECT_EQ(weight_bytes_per_token(file), 4 * floats);
+  // The file less its header and the RoPE tables llama2.c files still carry (freq_cis_real and
+  // _imag, seq_len x head_size / 2 floats each), which nothing reads.
+  const std::uint64_t rope_tables = 2ull * 4 * file.config.seq_len * (file.config.head_size() / 2);
+  EXPECT_EQ(weight_bytes_per_token(file), std::filesystem::file_size(model()) - 28 - rope_tables);
+  ModelFile unshared = file;
+  unshared.shared_classifier = false;
+  const std::uint64_t embedding = 4ull * file.config.vocab_size * file.config.dim;
+  EXPECT_EQ(weight_bytes_per_token(unshared), 4 * floats - embedding);
+  const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "8", "--prompt-tokens", "8", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"weight_bytes_per_token\": " + std::to_string(4 * floats) + ","), std::string::npos) << r.out;
+}
+
+// The bandwidth probe reads every word once per run on every thread count (its sums check it)
+// and reports one rate per run.
+TEST(Cli, BandwidthProbeReadsTheWholeBuffer) {
+  for (const int threads : {1, 2}) {
+    ThreadPool pool(threads);
+    const std::vector<double> rates = read_bandwidth(pool, std::size_t{8} << 20, 3);
+    ASSERT_EQ(rates.size(), 3u);
+    for (const double rate : rates) EXPECT_GT(rate, 1e6);
+  }
 }
 
 }  // namespace

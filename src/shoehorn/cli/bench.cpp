@@ -20,6 +20,7 @@ struct BenchOptions {
   std::string kernels;
   BenchSettings settings;
   bool json = false;
+  bool bandwidth = false;
   MemoryFlags memory;
 };
 
@@ -38,17 +39,49 @@ void print_table(std::ostream& out, const std::string& path, int threads, const 
   out << line;
 }
 
-void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint64_t peak_rss) {
-  char line[512];
+// The memory read bandwidth and what it bounds decode to: the weights' bytes per token over it.
+struct Bound {
+  double bandwidth = 0;              // bytes/s, median
+  std::uint64_t bytes_per_token = 0;
+  double tok_s() const { return bytes_per_token > 0 ? bandwidth / static_cast<double>(bytes_per_token) : 0; }
+};
+
+constexpr std::size_t kBandwidthBytes = std::size_t{1} << 30;  // beyond any cache here
+
+double measure_bandwidth(ThreadPool& pool, int runs) {
+  return median(read_bandwidth(pool, kBandwidthBytes, runs));
+}
+
+void print_bandwidth(std::ostream& out, int threads, int runs, double bandwidth) {
+  char line[160];
+  std::snprintf(line, sizeof line, "memory read bandwidth: %.2f GB/s (median of %d runs, %d thread%s, 1 GiB)\n",
+                bandwidth / 1e9, runs, threads, threads == 1 ? "" : "s");
+  out << line;
+}
+
+void print_bound(std::ostream& out, const Bound& b, double decode_tok_s) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "decode bound: %.1f MiB of weights per token at %.2f GB/s: %.1f tok/s; decode at %.0f%% of it\n",
+                static_cast<double>(b.bytes_per_token) / (1 << 20), b.bandwidth / 1e9, b.tok_s(),
+                b.tok_s() > 0 ? 100 * decode_tok_s / b.tok_s() : 0.0);
+  out << line;
+}
+
+void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint64_t peak_rss,
+                const Bound& bound) {
+  char line[768];
   // New keys go after the first ones: scripts read this line.
   std::snprintf(line, sizeof line,
                 "{\"threads\": %d, \"prompt_tokens\": %d, \"decode_tokens\": %d, "
                 "\"prefill_tok_s\": %.3f, \"decode_tok_s\": %.3f, \"peak_rss_bytes\": %llu, "
-                "\"kernels\": \"%s\", \"prefill_cpu_tok_s\": %.3f, \"decode_cpu_tok_s\": %.3f}\n",
+                "\"kernels\": \"%s\", \"prefill_cpu_tok_s\": %.3f, \"decode_cpu_tok_s\": %.3f, "
+                "\"weight_bytes_per_token\": %llu, \"bandwidth_bytes_s\": %.0f, \"decode_bound_tok_s\": %.3f}\n",
                 threads, r.prompt_tokens, r.decode_tokens, r.median_prefill(), r.median_decode(),
                 static_cast<unsigned long long>(peak_rss),
                 kernels::to_string(kernels::kernel_path()), median(r.prefill_cpu_tok_s),
-                median(r.decode_cpu_tok_s));
+                median(r.decode_cpu_tok_s), static_cast<unsigned long long>(bound.bytes_per_token),
+                bound.bandwidth, bound.tok_s());
   out << line;
 }
 
@@ -65,10 +98,32 @@ void bench_model(const BenchOptions& o, Io io) {
                           planned.plan().kv_cache);
   const BenchResult result = bench(transformer, o.settings);
   const std::uint64_t peak_rss = peak_rss_bytes();
-  print_table(o.json ? io.err : io.out, path, threads, result, peak_rss);
+  std::ostream& table = o.json ? io.err : io.out;
+  print_table(table, path, threads, result, peak_rss);
+  Bound bound;
+  bound.bytes_per_token = weight_bytes_per_token(model.file);
+  if (o.bandwidth) {
+    // After the model's runs (peak RSS taken before the 1 GiB buffer), with the same threads.
+    bound.bandwidth = measure_bandwidth(pool, o.settings.runs);
+    print_bandwidth(table, threads, o.settings.runs, bound.bandwidth);
+    print_bound(table, bound, result.median_decode());
+  }
   if (planned.plan().streams()) report_stream(io.err, planned, result.median_decode());
-  if (o.json) print_json(io.out, threads, result, peak_rss);
+  if (o.json) print_json(io.out, threads, result, peak_rss, bound);
   check_peak_rss(planned);
+}
+
+// bench --bandwidth without a model: the bandwidth alone.
+void bench_bandwidth(const BenchOptions& o, Io io) {
+  const int threads = thread_count(o.threads);
+  ThreadPool pool(threads);
+  const double bandwidth = measure_bandwidth(pool, o.settings.runs);
+  print_bandwidth(o.json ? io.err : io.out, threads, o.settings.runs, bandwidth);
+  if (o.json) {
+    char line[128];
+    std::snprintf(line, sizeof line, "{\"threads\": %d, \"bandwidth_bytes_s\": %.0f}\n", threads, bandwidth);
+    io.out << line;
+  }
 }
 
 }  // namespace
@@ -87,8 +142,14 @@ void add_bench(CLI::App& app, Io io) {
   cmd->add_option("--runs", options->settings.runs, "Runs; medians are reported (default 5)")
       ->check(CLI::Range(1, 1000));
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
+  cmd->add_flag("--bandwidth", options->bandwidth,
+                "Also measure memory read bandwidth (1 GiB, the same threads) and decode's share of "
+                "the bound it sets; with no model, the bandwidth alone");
   options->memory.add_to(*cmd);
-  cmd->callback([options, io] { bench_model(*options, io); });
+  cmd->callback([options, io] {
+    if (options->bandwidth && options->model.empty()) return bench_bandwidth(*options, io);
+    bench_model(*options, io);
+  });
 }
 
 }  // namespace shoehorn::cli

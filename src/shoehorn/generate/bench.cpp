@@ -42,6 +42,41 @@ double median(std::vector<double> values) {
 double BenchResult::median_prefill() const { return median(prefill_tok_s); }
 double BenchResult::median_decode() const { return median(decode_tok_s); }
 
+std::uint64_t weight_bytes_per_token(const ModelFile& file) {
+  std::uint64_t bytes = 0;
+  for (const TensorInfo& t : file.tensors) {
+    if (t.role != TensorRole::token_embedding || file.shared_classifier) bytes += t.bytes;
+  }
+  return bytes;
+}
+
+std::vector<double> read_bandwidth(ThreadPool& pool, std::size_t bytes, int runs) {
+  // Words written first, so that every page is mapped before the timed reads.
+  std::vector<std::uint64_t> words(bytes / sizeof(std::uint64_t));
+  for (std::size_t i = 0; i < words.size(); ++i) words[i] = i;
+  const int tasks = pool.size();
+  std::vector<std::uint64_t> sums(static_cast<std::size_t>(tasks));
+  auto task = [&](int t) {
+    const std::size_t begin = words.size() * static_cast<std::size_t>(t) / static_cast<std::size_t>(tasks);
+    const std::size_t end = words.size() * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(tasks);
+    std::uint64_t sum = 0;
+    for (std::size_t i = begin; i < end; ++i) sum += words[i];
+    sums[static_cast<std::size_t>(t)] = sum;  // kept, so that the reads are not optimized away
+  };
+  std::vector<double> rates;
+  for (int run = 0; run < runs; ++run) {
+    const Clock::time_point start = Clock::now();
+    pool.run(tasks, task);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::uint64_t total = 0;
+    for (const std::uint64_t s : sums) total += s;
+    const std::uint64_t n = words.size();
+    if (total != n * (n - 1) / 2) throw Error("internal error: bandwidth sums differ");
+    rates.push_back(seconds > 0 ? static_cast<double>(words.size() * sizeof(std::uint64_t)) / seconds : 0.0);
+  }
+  return rates;
+}
+
 int bench_positions(const Config& config, const BenchSettings& settings) {
   auto check = [&](const char* what, int tokens) {
     if (tokens < 1 || tokens > config.seq_len) {

@@ -43,4 +43,12 @@ BenchResult bench(Transformer& transformer, const BenchSettings& settings);
 
 double median(std::vector<double> values);
 
+// The bytes a decode step reads at least: every tensor once (the embedding table only where it
+// is also the classifier: otherwise one row of it, left out), the cache not counted.
+std::uint64_t weight_bytes_per_token(const ModelFile& file);
+
+// Memory read bandwidth: `runs` times, the pool's threads each sum their share of a buffer of
+// `bytes` (far larger than the caches) once; bytes per second of each run.
+std::vector<double> read_bandwidth(ThreadPool& pool, std::size_t bytes, int runs);
+
 }  // namespace shoehorn
