@@ -146,7 +146,7 @@ TEST(Kernels, ScalarIsAlwaysSupportedAndNamesRoundTrip) {
   ASSERT_FALSE(paths.empty());
   EXPECT_EQ(paths.front(), KernelPath::scalar);
   EXPECT_EQ(kernels::kernel_path(), paths.back());  // the fastest by default
-  for (const KernelPath path : {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512}) {
+  for (const KernelPath path : {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512, KernelPath::amx}) {
     EXPECT_EQ(kernels::parse_kernel_path(kernels::to_string(path)), path);
   }
   EXPECT_FALSE(kernels::parse_kernel_path("sse9"));
@@ -248,10 +248,11 @@ TEST(Kernels, HalfRowsKeepTheirLaneOrderOnEveryPath) {
 }
 
 // Rows interleaved by eight give the plain rows' bits on every path: for batches that fill the
-// SIMD kernels' four-position tiles and leave some over, with the rows split between calls at a
-// group boundary; an embedding row reads back.
+// SIMD kernels' four-position tiles (and AMX's sixteen) and leave some over, with the rows split
+// between calls at a group boundary; an embedding row reads back.
 void expect_interleaved_like_plain(const Matrix& plain, const Matrix& interleaved) {
-  for (const int positions : {1, 4, 7}) {
+  // 35 positions: two of AMX's 16-position tiles and three left over.
+  for (const int positions : {1, 4, 7, 35}) {
     const std::vector<float> x = uniform(static_cast<std::size_t>(positions) * plain.cols, 9);
     std::vector<BlockQ8_0> xq(x.size() / kBlockValues);
     quantize_q8_0(x, xq);
@@ -269,8 +270,9 @@ void expect_interleaved_like_plain(const Matrix& plain, const Matrix& interleave
     kernels::set_kernel_path(before);
     for_each_path([&](KernelPath path) {
       std::vector<float> out(expected.size(), -1.0f);
-      kernels::matvec_rows(out, interleaved, in, 0, 16);
-      kernels::matvec_rows(out, interleaved, in, 16, plain.rows);
+      // [8, 32): a pair of groups for AMX's 16-row tiles and one group left over.
+      kernels::matvec_rows(out, interleaved, in, 0, 8);
+      kernels::matvec_rows(out, interleaved, in, 8, plain.rows);
       EXPECT_EQ(bits_of(out), bits_of(expected))
           << to_string(interleaved.type) << " " << positions << " positions, " << to_string(path);
     });

@@ -241,8 +241,8 @@ int thread_count(int requested) {
 }
 
 void add_kernels_option(CLI::App& cmd, std::string& kernels) {
-  cmd.add_option("--kernels", kernels, "Kernel path: scalar, avx2 or avx512 (default: the fastest)")
-      ->check(CLI::IsMember({"scalar", "avx2", "avx512"}));
+  cmd.add_option("--kernels", kernels, "Kernel path: scalar, avx2, avx512 or amx (default: the fastest)")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512", "amx"}));
 }
 
 KernelPathScope::KernelPathScope(const std::string& name) : previous_(kernels::kernel_path()) {

@@ -9,7 +9,8 @@ namespace shoehorn::kernels {
 
 namespace {
 
-constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512};
+constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512,
+                                     KernelPath::amx};
 
 bool supported(KernelPath path) {
   return path == KernelPath::scalar || x86_block_kernels(path) != nullptr;
@@ -29,6 +30,7 @@ const char* to_string(KernelPath path) {
     case KernelPath::scalar: return "scalar";
     case KernelPath::avx2: return "avx2";
     case KernelPath::avx512: return "avx512";
+    case KernelPath::amx: return "amx";
   }
   return "?";
 }

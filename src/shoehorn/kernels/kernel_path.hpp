@@ -13,6 +13,7 @@ enum class KernelPath : unsigned char {
   scalar,  // portable C++: every target, the big-endian build included
   avx2,    // x86-64 AVX2 + FMA + F16C
   avx512,  // x86-64 AVX-512 (F, BW, VL) with VNNI
+  amx,     // AVX-512 with AMX-INT8 tiles for batches (Linux: the kernel's leave asked first)
 };
 
 const char* to_string(KernelPath path);

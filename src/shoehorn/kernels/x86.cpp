@@ -3,7 +3,12 @@
 #include "shoehorn/kernels/block_rows.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -128,6 +133,7 @@ constexpr int kHalfTileRows = 6, kHalfTilePositions = 4;
 #include "shoehorn/kernels/x86_block_rows.inc"
 #undef SHOEHORN_TARGET
 }  // namespace avx512
+#include "shoehorn/kernels/x86_amx.inc"
 #if !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -135,18 +141,23 @@ constexpr int kHalfTileRows = 6, kHalfTilePositions = 4;
 const BlockKernels* x86_block_kernels(KernelPath path) {
   static const BlockKernels avx2_kernels = avx2::kernels();
   static const BlockKernels avx512_kernels = avx512::kernels();
+  static const BlockKernels amx_kernels = amx::kernels();
   __builtin_cpu_init();
   const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool has_avx512 = has_avx2 && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512vnni");
   switch (path) {
     case KernelPath::scalar:
       return nullptr;
     case KernelPath::avx2:
       return has_avx2 ? &avx2_kernels : nullptr;
     case KernelPath::avx512:
-      return has_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")
-                 ? &avx512_kernels
-                 : nullptr;
+      return has_avx512 ? &avx512_kernels : nullptr;
+    case KernelPath::amx: {
+      static const bool has_amx = has_avx512 && amx::available();
+      return has_amx ? &amx_kernels : nullptr;
+    }
   }
   return nullptr;
 }
