@@ -244,6 +244,26 @@ TEST(Kernels, HalfRowsKeepTheirLaneOrderOnEveryPath) {
                                                    << " positions " << positions;
       });
     }
+    // NaN weights (two NaNs of other payloads and signs meeting in a lane and in the adds):
+    // every path gives the one quiet NaN, 0x7FC00000, whatever order its operands took.
+    std::vector<std::uint16_t> nans = halves;
+    nans[3] = brain ? 0xFFC1 : 0xFE01;
+    nans[19] = brain ? 0x7F81 : 0x7C01;
+    nans[kCols + 40] = brain ? 0xFF90 : 0xFC10;
+    const Matrix with_nans{type, kRows, kCols, 0, nans.data()};
+    const std::vector<float> x = uniform(static_cast<std::size_t>(kCols) * 5, 7);
+    const Scratch scratch(x.size());
+    const kernels::MatvecInput in = kernels::prepare_input(std::span(&with_nans, 1), x, 5, scratch.inputs);
+    for_each_path([&](KernelPath path) {
+      std::vector<float> out(static_cast<std::size_t>(5) * kRows);
+      kernels::matvec_rows(out, with_nans, in, 0, kRows);
+      for (int p = 0; p < 5; ++p) {
+        for (int r = 0; r < 2; ++r) {
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(out[static_cast<std::size_t>(p) * kRows + r]), 0x7FC00000u)
+              << to_string(type) << " " << to_string(path) << " row " << r << " position " << p;
+        }
+      }
+    });
   }
 }
 

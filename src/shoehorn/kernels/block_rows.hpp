@@ -7,6 +7,7 @@
 // apply the float steps lane by lane (one lane per row), so each lane repeats the scalar sum.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <array>
 #include <cmath>
@@ -332,11 +333,18 @@ inline float add_lanes(float (&lane)[kHalfLanes]) {
   return lane[0];
 }
 
+// A finished sum as every path returns it: a NaN as the one quiet NaN. (Which NaN's payload a
+// fused multiply-add or an add passes on depends on its operand order, which compilers may
+// swap: bits of NaNs would differ between builds and paths.)
+inline float half_row_result(float sum) {
+  return sum != sum ? std::bit_cast<float>(std::uint32_t{0x7FC00000u}) : sum;
+}
+
 template <class Widen>
 float half_row_dot(const std::uint16_t* w, const float* x, int n, Widen widen) {
   float lane[kHalfLanes] = {};
   add_half_columns(lane, w, x, 0, n, widen);
-  return add_lanes(lane);
+  return half_row_result(add_lanes(lane));
 }
 // ---- end of F16 and BF16 ---------------------------------------------------------------------
 
