@@ -84,9 +84,6 @@ void half_rows(float* out, const Matrix& w, const float* x, int row_begin, int r
   }
 }
 
-float widen_f16(std::uint16_t h) { return f16_to_f32(h); }
-float widen_bf16(std::uint16_t h) { return bf16_to_f32(h); }
-
 // Rows in chunks that stay in cache while every position of the batch reads them.
 constexpr int kRowsPerChunk = 16;
 
@@ -141,8 +138,8 @@ BlockKernels make_scalar_kernels() {
   BlockKernels k{};
   auto set = [&](WeightType type, RowsFn rows) { k.rows[static_cast<std::size_t>(type)] = rows; };
   set(WeightType::f32, f32_entry);
-  set(WeightType::f16, half_entry<widen_f16, &MatvecInput::f16>);
-  set(WeightType::bf16, half_entry<widen_bf16, &MatvecInput::bf16>);
+  set(WeightType::f16, half_entry<f16_to_f32, &MatvecInput::f16>);
+  set(WeightType::bf16, half_entry<bf16_to_f32, &MatvecInput::bf16>);
   set(WeightType::q8_group, q8_group_entry);
   set(WeightType::q8_0, rows_entry<BlockQ8_0, BlockQ8_0, block_rows_scalar<BlockQ8_0>>);
   set(WeightType::q4_0, rows_entry<BlockQ4_0, BlockQ8_0, block_rows_scalar<BlockQ4_0>>);
