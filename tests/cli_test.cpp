@@ -426,6 +426,13 @@ TEST(Cli, BenchCountsTheWeightBytesADecodeStepReads) {
   const CliResult r = run_cli({"bench", model(), "--runs", "1", "-n", "8", "--prompt-tokens", "8", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("\"weight_bytes_per_token\": " + std::to_string(4 * floats) + ","), std::string::npos) << r.out;
+  // With --bandwidth under a budget: the probe's 1 GiB buffer is not the model's memory, so the
+  // budget check takes the peak before it.
+  const CliResult probed = run_cli({"bench", model(), "--runs", "1", "-n", "8", "--prompt-tokens", "8",
+                                    "--bandwidth", "--mem-budget", "64M"});
+  ASSERT_EQ(probed.status, 0) << probed.err;
+  EXPECT_NE(probed.out.find("memory read bandwidth: "), std::string::npos) << probed.out;
+  EXPECT_NE(probed.out.find("decode bound: 1.0 MiB of weights per token at "), std::string::npos) << probed.out;
 }
 
 // The bandwidth probe reads every word once per run on every thread count (its sums check it)
