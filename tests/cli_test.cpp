@@ -6,6 +6,7 @@
 #include <bit>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "shoehorn/cli/common.hpp"
@@ -13,6 +14,7 @@
 #include "shoehorn/format/gguf_llama.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/generate/bench.hpp"
+#include "shoehorn/generate/eval.hpp"
 #include "shoehorn/io/sink.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/model/dequantize.hpp"
@@ -594,6 +596,34 @@ TEST(CliEval, AModelWithoutInformationCostsLog2VocabBitsPerToken) {
   EXPECT_EQ(json.at("windows"), 9);   // BOS + 63 tokens each: 8 x 63 = 504, then 10
   EXPECT_NEAR(json.at("bits_per_byte"), 9.0 * 514 / 1000, 1e-6);
   EXPECT_NEAR(json.at("token_perplexity"), 512.0, 1e-3);
+}
+
+// Each slice is scored as if it were the whole file: its bits per byte are what eval of that
+// slice alone prints, and the slices together are the file.
+TEST(CliEval, SlicesAreScoredAlone) {
+  const std::string data = valid_slice(3000);
+  const CliResult r = run_cli({"eval", model(), "-z", tok512(), "--data", data, "--slices", "3", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string text = read_text(data);
+  const std::vector<std::string_view> slices = split_whole_lines(text, 3);
+  ASSERT_EQ(slices.size(), 3u);
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    bytes += slices[i].size();
+    const std::string alone = scratch_path("valid-slice-" + std::to_string(i) + ".txt");
+    std::ofstream(alone, std::ios::binary) << slices[i];
+    const CliResult one = run_cli({"eval", model(), "-z", tok512(), "--data", alone, "--json"});
+    ASSERT_EQ(one.status, 0) << one.err;
+    const std::string bpb = one.out.substr(1, one.out.find(", \"token_perplexity\"") - 1);
+    const std::string slice_json = "{" + bpb + ", \"bytes\": " + std::to_string(slices[i].size());
+    EXPECT_NE(r.out.find(slice_json), std::string::npos) << slice_json << " not in " << r.out;
+    const std::string line = "slice " + std::to_string(i + 1) + ": " +
+                             bpb.substr(bpb.find(": ") + 2) + " bits per byte, " +
+                             std::to_string(slices[i].size()) + " bytes";
+    EXPECT_NE(r.err.find(line), std::string::npos) << line << " not in " << r.err;
+  }
+  EXPECT_EQ(bytes, 3000u);
+  EXPECT_NE(run_cli({"eval", model(), "-z", tok512(), "--data", data, "--slices", "0"}).status, 0);
 }
 
 // The goals are on the whole validation file (Q8_0 within 1% of F32, Q4_0 within 5%;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/generate/eval.hpp"
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
@@ -104,6 +105,24 @@ TEST(Kernels, QuantizeGroupsLikeRunq) {
   EXPECT_EQ(q[2], 32);   // 31.75
   EXPECT_EQ(scales[1], 0.0f);
   EXPECT_EQ(q[5], 0);
+}
+
+TEST(Eval, SplitsIntoWholeLinesOfAboutEqualBytes) {
+  // 24 bytes in 3: the cuts fall after the first line ends at or past bytes 8 and 16.
+  const std::string_view text = "aaaa\nbbbbbb\ncc\nddddddd\ne";
+  const std::vector<std::string_view> three = split_whole_lines(text, 3);
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[0], "aaaa\nbbbbbb\n");
+  EXPECT_EQ(three[1], "cc\nddddddd\n");
+  EXPECT_EQ(three[2], "e");
+  // Fewer lines than parts: one slice a line, and nothing empty.
+  const std::vector<std::string_view> many = split_whole_lines(text, 10);
+  ASSERT_EQ(many.size(), 5u);
+  EXPECT_EQ(many[0], "aaaa\n");
+  EXPECT_EQ(many[4], "e");
+  EXPECT_EQ(split_whole_lines("one line", 4), std::vector<std::string_view>{"one line"});
+  EXPECT_TRUE(split_whole_lines("", 8).empty());
+  EXPECT_EQ(split_whole_lines(text, 1), std::vector<std::string_view>{text});
 }
 
 TEST(Arena, PlansAlignedArrays) {

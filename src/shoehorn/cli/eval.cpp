@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <string_view>
+#include <utility>
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
@@ -26,7 +28,35 @@ struct EvalOptions {
   MemoryFlags memory;
   int threads = 0;
   std::string kernels;
+  int slices = 0;
 };
+
+struct Scored {
+  EvalResult result;
+  std::size_t bytes = 0;
+};
+
+Scored score(Transformer& transformer, const Tokenizer& tokenizer, std::string_view text) {
+  const std::vector<int> tokens = tokenizer.encode(std::string(text), /*bos=*/false, /*eos=*/false);
+  return {evaluate(transformer, tokens, tokenizer.vocab().bos_id()), text.size()};
+}
+
+// One line per slice, and the slices as a JSON array.
+std::pair<std::string, std::string> describe_slices(const std::vector<Scored>& slices) {
+  std::string lines, json;
+  char line[160];
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    const double bpb = slices[i].result.bits_per_byte(slices[i].bytes);
+    std::snprintf(line, sizeof line, "slice %zu: %.6f bits per byte, %zu bytes, %llu tokens\n", i + 1,
+                  bpb, slices[i].bytes, static_cast<unsigned long long>(slices[i].result.tokens));
+    lines += line;
+    std::snprintf(line, sizeof line, "%s{\"bits_per_byte\": %.6f, \"bytes\": %zu, \"tokens\": %llu}",
+                  i == 0 ? "" : ", ", bpb, slices[i].bytes,
+                  static_cast<unsigned long long>(slices[i].result.tokens));
+    json += line;
+  }
+  return {lines, ", \"slices\": [" + json + "]"};
+}
 
 void eval(const EvalOptions& o, Io io) {
   const std::string path = model_or_default(o.model);
@@ -38,15 +68,19 @@ void eval(const EvalOptions& o, Io io) {
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
   const std::vector<std::byte> bytes = read_all(FileSource(o.data), kMaxDataBytes);
   const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
 
   ThreadPool pool(thread_count(o.threads));
   const auto start = std::chrono::steady_clock::now();
   Transformer transformer(model, model.config().seq_len, &pool, planned.plan().batch,
                           &planned.weights(), Logits::all, planned.plan().kv_cache);
-  const EvalResult r = evaluate(transformer, tokens, tokenizer.vocab().bos_id());
+  const EvalResult r = score(transformer, tokenizer, text).result;
+  std::vector<Scored> slices;
+  for (const std::string_view slice : split_whole_lines(text, o.slices)) {
+    slices.push_back(score(transformer, tokenizer, slice));
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto [slice_lines, slice_json] = describe_slices(slices);
 
   char line[512];
   std::snprintf(line, sizeof line,
@@ -57,15 +91,15 @@ void eval(const EvalOptions& o, Io io) {
                 path.c_str(), o.data.c_str(), r.bits_per_byte(bytes.size()), r.token_perplexity(),
                 static_cast<unsigned long long>(r.tokens), static_cast<unsigned long long>(r.windows),
                 model.config().seq_len, model.config().seq_len - 1, bytes.size(), seconds);
-  (o.json ? io.err : io.out) << line;
+  (o.json ? io.err : io.out) << line << slice_lines;
   if (o.json) {
     std::snprintf(line, sizeof line,
                   "{\"bits_per_byte\": %.6f, \"token_perplexity\": %.4f, \"tokens\": %llu, "
-                  "\"bytes\": %zu, \"windows\": %llu, \"seconds\": %.3f}\n",
+                  "\"bytes\": %zu, \"windows\": %llu, \"seconds\": %.3f",
                   r.bits_per_byte(bytes.size()), r.token_perplexity(),
                   static_cast<unsigned long long>(r.tokens), bytes.size(),
                   static_cast<unsigned long long>(r.windows), seconds);
-    io.out << line;
+    io.out << line << (slices.empty() ? std::string() : slice_json) << "}\n";
   }
   if (!o.top1.empty()) {
     std::string ids;
@@ -88,6 +122,9 @@ void add_eval(CLI::App& app, Io io) {
   cmd->add_flag("--json", options->json, "Last stdout line: one JSON object");
   cmd->add_option("--top1", options->top1,
                   "Write the most likely token at each position of the first window here");
+  cmd->add_option("--slices", options->slices,
+                  "Also score N consecutive runs of whole lines of about equal bytes, each alone")
+      ->check(CLI::Range(1, 1000));
   add_threads_option(*cmd, options->threads);
   add_kernels_option(*cmd, options->kernels);
   options->memory.add_to(*cmd);

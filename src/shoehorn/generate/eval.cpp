@@ -16,6 +16,26 @@ int most_likely(std::span<const float> logits) {
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
+std::vector<std::string_view> split_whole_lines(std::string_view text, int parts) {
+  std::vector<std::string_view> slices;
+  std::size_t begin = 0;
+  for (int k = 1; k <= parts && begin < text.size(); ++k) {
+    std::size_t end = text.size();
+    if (k < parts) {
+      // In 64 bits: size * k overflows a 32-bit size_t long before the 1 GiB eval reads.
+      const auto share = static_cast<std::size_t>(static_cast<std::uint64_t>(text.size()) *
+                                                  static_cast<std::uint64_t>(k) /
+                                                  static_cast<std::uint64_t>(parts));
+      const std::size_t target = std::max(begin, share);
+      const std::size_t newline = text.find('\n', target);
+      end = newline == std::string_view::npos ? text.size() : newline + 1;
+    }
+    slices.push_back(text.substr(begin, end - begin));
+    begin = end;
+  }
+  return slices;
+}
+
 EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int bos) {
   const std::size_t window = static_cast<std::size_t>(transformer.max_positions()) - 1;
   EvalResult result;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "shoehorn/model/transformer.hpp"
@@ -33,6 +34,11 @@ struct EvalResult {
 };
 
 EvalResult evaluate(Transformer& transformer, std::span<const int> tokens, int bos);
+
+// The text cut into `parts` consecutive runs of whole lines of about equal bytes: cut k falls
+// after the first line end at or past byte k * size / parts. Fewer parts when the text has
+// fewer lines; an empty text gives none.
+std::vector<std::string_view> split_whole_lines(std::string_view text, int parts);
 
 // The first index of the largest logit.
 int most_likely(std::span<const float> logits);
