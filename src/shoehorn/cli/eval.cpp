@@ -37,11 +37,11 @@ struct Scored {
 };
 
 Scored score(Transformer& transformer, const Tokenizer& tokenizer, std::string_view text) {
-  const std::vector<int> tokens = tokenizer.encode(std::string(text), /*bos=*/false, /*eos=*/false);
+  const std::vector<int> tokens = tokenizer.encode(text, /*bos=*/false, /*eos=*/false);
   return {evaluate(transformer, tokens, tokenizer.vocab().bos_id()), text.size()};
 }
 
-// One line per slice, and the slices as a JSON array.
+// One line per slice, and the slices as a JSON field ("" when there are none).
 std::pair<std::string, std::string> describe_slices(const std::vector<Scored>& slices) {
   std::string lines, json;
   char line[160];
@@ -55,6 +55,7 @@ std::pair<std::string, std::string> describe_slices(const std::vector<Scored>& s
                   static_cast<unsigned long long>(slices[i].result.tokens));
     json += line;
   }
+  if (slices.empty()) return {};
   return {lines, ", \"slices\": [" + json + "]"};
 }
 
@@ -99,7 +100,7 @@ void eval(const EvalOptions& o, Io io) {
                   r.bits_per_byte(bytes.size()), r.token_perplexity(),
                   static_cast<unsigned long long>(r.tokens), bytes.size(),
                   static_cast<unsigned long long>(r.windows), seconds);
-    io.out << line << (slices.empty() ? std::string() : slice_json) << "}\n";
+    io.out << line << slice_json << "}\n";
   }
   if (!o.top1.empty()) {
     std::string ids;
