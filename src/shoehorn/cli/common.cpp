@@ -34,22 +34,13 @@ std::string model_or_default(const std::string& model) {
   return path;
 }
 
-Vocab read_vocab_file(const std::string& path) {
-  const FileSource source(path);
-  if (!is_gguf(source)) return read_tokenizer_bin(source);
-  std::optional<Vocab> vocab = gguf_vocab(read_gguf(source));
-  if (!vocab) fail(path, "this GGUF has no tokenizer (no tokenizer.ggml.tokens)");
-  return std::move(*vocab);
-}
+Vocab read_vocab_file(const std::string& path) { return read_vocab(FileSource(path)); }
 
 std::optional<Vocab> find_vocab(const ModelFile& file, const std::optional<std::string>& path) {
   if (path) return read_vocab_file(*path);
   std::error_code ec;
   if (std::filesystem::is_regular_file(file.path, ec)) {
-    const FileSource source(file.path);
-    if (is_gguf(source)) {
-      if (std::optional<Vocab> own = gguf_vocab(read_gguf(source))) return own;
-    }
+    if (std::optional<Vocab> own = own_vocab(FileSource(file.path))) return own;
   }
   const std::filesystem::path beside =
       std::filesystem::path(file.path).parent_path() / "tokenizer.bin";
@@ -64,14 +55,7 @@ Tokenizer load_tokenizer_for(const Model& model, const std::optional<std::string
     fail(model.file.path, "no tokenizer given (-z), none in the model, and no tokenizer.bin "
                           "beside the model or in the current directory");
   }
-  const int needed = model.config().vocab_size;
-  if (vocab->size() < needed) {
-    fail(path.value_or(model.file.path),
-         "the tokenizer holds " + std::to_string(vocab->size()) + " tokens but the model " +
-             model.file.path + " has a vocabulary of " + std::to_string(needed));
-  }
-  vocab->truncate(needed);
-  return Tokenizer(std::move(*vocab));
+  return tokenizer_for(model, std::move(*vocab), path.value_or(model.file.path));
 }
 
 std::uint64_t parse_seed(const std::string& text) {
@@ -245,11 +229,8 @@ void add_kernels_option(CLI::App& cmd, std::string& kernels) {
       ->check(CLI::IsMember({"scalar", "avx2", "avx512", "amx"}));
 }
 
-KernelPathScope::KernelPathScope(const std::string& name) : previous_(kernels::kernel_path()) {
-  if (!name.empty()) kernels::set_kernel_path(*kernels::parse_kernel_path(name));
-}
-
-KernelPathScope::~KernelPathScope() { kernels::set_kernel_path(previous_); }
+KernelPathScope::KernelPathScope(const std::string& name)
+    : ScopedKernelPath(name.empty() ? std::nullopt : kernels::parse_kernel_path(name)) {}
 
 std::optional<FileType> writable_file_type(const std::string& name) {
   const std::optional<FileType> type = parse_file_type(name);

@@ -89,15 +89,9 @@ void add_kernels_option(CLI::App& cmd, std::string& kernels);
 
 // Uses the named kernel path (none: the current one) until destroyed; an unsupported one is an
 // error (exit status 1).
-class KernelPathScope {
+class KernelPathScope : public kernels::ScopedKernelPath {
  public:
   explicit KernelPathScope(const std::string& name);
-  ~KernelPathScope();
-  KernelPathScope(const KernelPathScope&) = delete;
-  KernelPathScope& operator=(const KernelPathScope&) = delete;
-
- private:
-  kernels::KernelPath previous_;
 };
 
 // The file type a --quant name means (llama-quantize's names: "q4_0", "Q4_K_M"), when

@@ -24,16 +24,23 @@ MemoryPlan plan_for(const ModelFile& file, PlanRequest request) {
 }  // namespace
 
 PlannedModel::PlannedModel(const std::string& path, PlannedModelOptions options)
-    : file_(path),
+    : PlannedModel(std::make_unique<FileSource>(path), options) {}
+
+PlannedModel::PlannedModel(std::unique_ptr<ByteSource> source, PlannedModelOptions options)
+    : source_(std::move(source)),
       media_(options.media),
-      plan_(plan_for(read_model_file(file_), options.request)),
-      model_(load_planned(verified(read_model_file(file_), file_), file_, plan_, options.layout)),
+      plan_(plan_for(read_model_file(*source_), options.request)),
+      model_(load_planned(verified(read_model_file(*source_), *source_), *source_, plan_,
+                          options.layout, options.memory)),
       resident_(model_.weights) {
-  const ByteSource* source = &file_;
+  const ByteSource* stream_source = source_.get();
   if (media_.read_bytes_per_s > 0) {
-    source = &throttled_.emplace(file_, media_.read_bytes_per_s, media_.seek_seconds);
+    stream_source = &throttled_.emplace(*source_, media_.read_bytes_per_s, media_.seek_seconds);
   }
-  if (plan_.streams()) stream_ = std::make_unique<StreamedWeights>(model_, *source, plan_, options.stream);
+  options.stream.memory = options.memory;
+  if (plan_.streams()) {
+    stream_ = std::make_unique<StreamedWeights>(model_, *stream_source, plan_, options.stream);
+  }
 }
 
 }  // namespace shoehorn

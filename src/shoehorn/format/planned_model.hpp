@@ -24,6 +24,8 @@ struct PlannedModelOptions {
   MediaSpeed media;
   StreamOptions stream;
   RowLayout layout = RowLayout::file;  // of the resident Q8_0 matrices
+  // Where the resident weights and the stream buffers are carved from (none: allocated).
+  MemoryBlock* memory = nullptr;
 };
 
 class PlannedModel {
@@ -31,6 +33,8 @@ class PlannedModel {
   // Reads the header, plans (refusing a budget that cannot work, before any weight is read),
   // loads the resident tensors and starts streaming the rest.
   PlannedModel(const std::string& path, PlannedModelOptions options);
+  // The same over any source of the model's bytes (a caller's reader, memory).
+  PlannedModel(std::unique_ptr<ByteSource> source, PlannedModelOptions options);
 
   const Model& model() const { return model_; }
   const MemoryPlan& plan() const { return plan_; }
@@ -41,9 +45,10 @@ class PlannedModel {
   std::uint64_t bytes_read() const { return stream_ ? stream_->bytes_read() : 0; }
   std::uint64_t reads() const { return stream_ ? stream_->reads() : 0; }
   const MediaSpeed& media() const { return media_; }
+  const ByteSource& source() const { return *source_; }
 
  private:
-  FileSource file_;
+  std::unique_ptr<ByteSource> source_;
   std::optional<ThrottledSource> throttled_;
   MediaSpeed media_;
   MemoryPlan plan_;

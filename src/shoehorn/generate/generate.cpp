@@ -33,6 +33,9 @@ struct RunClock {
   void finish(GenerationStats& stats, int positions, std::ostream& out) const {
     out << '\n';
     out.flush();
+    finish(stats, positions);
+  }
+  void finish(GenerationStats& stats, int positions) const {
     stats.positions = positions;
     stats.first_call_positions = first_call_positions;
     stats.total_seconds = seconds_since(start);
@@ -42,9 +45,13 @@ struct RunClock {
 
 // The text token adds after prev: llama2.c's safe_printf filter for SentencePiece pieces; the
 // bytes themselves for byte-level BPE (a token may be one byte of a UTF-8 character).
-void emit(std::ostream& out, const Tokenizer& tokenizer, int prev, int token) {
+std::string_view shown_text(const Tokenizer& tokenizer, int prev, int token) {
   const std::string_view piece = tokenizer.decode(prev, token);
-  const std::string_view text = tokenizer.byte_level() ? piece : printable(piece);
+  return tokenizer.byte_level() ? piece : printable(piece);
+}
+
+void emit(std::ostream& out, const Tokenizer& tokenizer, int prev, int token) {
+  const std::string_view text = shown_text(tokenizer, prev, token);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   out.flush();
 }
@@ -68,6 +75,19 @@ double GenerationStats::tokens_per_second() const {
 
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
                          std::string_view prompt, int steps, std::ostream& out) {
+  const TokenSink print = [&out](int, std::string_view text) {
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    return true;
+  };
+  const GenerationStats stats = generate(transformer, tokenizer, sampler, prompt, steps, print);
+  out << '\n';
+  out.flush();
+  return stats;
+}
+
+GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
+                         std::string_view prompt, int steps, const TokenSink& sink) {
   // A BOS first where the vocabulary asks for one (llama2.c always; a byte-level BPE vocabulary
   // by add_bos_token), and always before an empty prompt: the loop needs a first token.
   const bool add_bos = tokenizer.adds_bos() || prompt.empty();
@@ -83,26 +103,29 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
   int forced = 0;
   while (forced + 1 < prompt_size && forced < steps && prompt_tokens[forced + 1] != bos) ++forced;
   if (forced > 0) transformer.prefill(std::span(prompt_tokens).first(forced), 0);
-  if (!add_bos) emit(out, tokenizer, -1, prompt_tokens[0]);  // a text token, not a BOS: shown
-  for (int pos = 0; pos < forced; ++pos) {
-    emit(out, tokenizer, prompt_tokens[pos], prompt_tokens[pos + 1]);
+  const auto shown = [&](int prev, int token) {
+    return sink(token, shown_text(tokenizer, prev, token));
+  };
+  bool going = add_bos || shown(-1, prompt_tokens[0]);  // a text token, not a BOS: shown
+  for (int pos = 0; going && pos < forced; ++pos) {
+    going = shown(prompt_tokens[pos], prompt_tokens[pos + 1]);
   }
   if (forced > 0) clock.ran(forced);
 
   int token = prompt_tokens[forced];
   int pos = forced;
-  while (pos < steps) {
+  while (going && pos < steps) {
     const std::span<float> logits = transformer.forward(token, pos);
     const int next = pos + 1 < static_cast<int>(prompt_tokens.size())
                          ? prompt_tokens[static_cast<std::size_t>(pos) + 1]
                          : sampler.sample(logits);
     ++pos;
     if (next == bos) break;  // the model starts a new sequence: this one is done
-    emit(out, tokenizer, token, next);
+    going = shown(token, next);
     token = next;
     clock.ran(pos);
   }
-  clock.finish(stats, pos, out);
+  clock.finish(stats, pos);
   return stats;
 }
 

@@ -27,8 +27,17 @@ struct GenerationStats {
   double tokens_per_second() const;
 };
 
+// Receives each token generate shows (the prompt's, then each sampled one) and the text it adds,
+// as llama2.c prints it; returns false to stop there.
+using TokenSink = std::function<bool(int token, std::string_view text)>;
+
 // Runs positions 0..steps-1 (steps <= transformer.max_positions()): the prompt (after BOS) is
-// forced, its positions in batches, then tokens are sampled until BOS or the last step.
+// forced, its positions in batches, then tokens are sampled until BOS, the last step, or the
+// sink says stop.
+GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
+                         std::string_view prompt, int steps, const TokenSink& sink);
+// The same, printed to out as llama2.c prints it (flushed after every token, a newline at the
+// end).
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
                          std::string_view prompt, int steps, std::ostream& out);
 

@@ -59,6 +59,12 @@ void set_kernel_path(KernelPath path) {
   current().store(path, std::memory_order_relaxed);
 }
 
+ScopedKernelPath::ScopedKernelPath(std::optional<KernelPath> path) : previous_(kernel_path()) {
+  if (path) set_kernel_path(*path);
+}
+
+ScopedKernelPath::~ScopedKernelPath() { set_kernel_path(previous_); }
+
 bool interleaves_rows(KernelPath path) { return path != KernelPath::scalar; }
 
 const BlockKernels& block_kernels(KernelPath path) {

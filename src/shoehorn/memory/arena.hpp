@@ -12,6 +12,8 @@
 #include <span>
 #include <type_traits>
 
+#include "shoehorn/io/error.hpp"
+
 namespace shoehorn {
 
 inline constexpr std::size_t kArenaAlignment = 64;  // a cache line; also enough for AVX-512
@@ -48,6 +50,8 @@ class Arena {
  public:
   Arena() = default;
   explicit Arena(std::size_t capacity);
+  // Over memory the caller owns (64-byte aligned, outliving the arena): nothing is allocated.
+  explicit Arena(std::span<std::byte> memory);
   Arena(Arena&&) noexcept = default;
   Arena& operator=(Arena&&) noexcept = default;
 
@@ -60,7 +64,7 @@ class Arena {
     const std::size_t bytes = count * sizeof(T);
     check_fits(start, bytes);
     used_ = start + bytes;
-    T* first = reinterpret_cast<T*>(storage_.get() + start);
+    T* first = reinterpret_cast<T*>(base_ + start);
     // Begins the lifetime of each element (value-initialised: zeros for arithmetic types).
     for (std::size_t i = 0; i < count; ++i) ::new (static_cast<void*>(first + i)) T();
     return {first, count};
@@ -77,9 +81,39 @@ class Arena {
   };
   void check_fits(std::size_t start, std::size_t bytes) const;
 
-  std::unique_ptr<std::byte[], AlignedDelete> storage_;
+  std::unique_ptr<std::byte[], AlignedDelete> owned_;  // empty over caller memory
+  std::byte* base_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t used_ = 0;
 };
+
+// A MemoryBlock with no room for what is asked of it.
+class BlockExhausted : public Error {
+ public:
+  using Error::Error;
+};
+
+// Memory a caller supplies (a bare machine's RAM, an embedding program's block) that arenas are
+// carved from one after another, each 64-byte aligned; nothing is given back.
+class MemoryBlock {
+ public:
+  MemoryBlock() = default;
+  explicit MemoryBlock(std::span<std::byte> memory) : memory_(memory) {}
+
+  // The next `bytes` of the block; throws Error when the block has no room left for them.
+  std::span<std::byte> take(std::size_t bytes);
+  // Gives back everything taken after the first `used` bytes (a used() from before).
+  void rewind(std::size_t used) { used_ = used < used_ ? used : used_; }
+
+  std::size_t capacity() const { return memory_.size(); }
+  std::size_t used() const { return used_; }
+
+ private:
+  std::span<std::byte> memory_;
+  std::size_t used_ = 0;
+};
+
+// An arena of `bytes`: carved from `block` when there is one, else allocated.
+Arena make_arena(std::size_t bytes, MemoryBlock* block);
 
 }  // namespace shoehorn

@@ -41,7 +41,7 @@ StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
   ArenaPlan arena;
   for (std::size_t i = 0; i < buffers; ++i) arena.add<std::byte>(each);
   arena.add<std::byte>(row_bytes);
-  arena_ = Arena(arena.bytes());
+  arena_ = make_arena(arena.bytes(), options.memory);
   std::vector<std::span<std::byte>> spans;
   for (std::size_t i = 0; i < buffers; ++i) spans.push_back(arena_.allocate<std::byte>(each));
   row_buffer_ = arena_.allocate<std::byte>(row_bytes);

@@ -42,6 +42,8 @@ struct StreamOptions {
   // of a 1 MiB L2) until they are multiplied. Larger reads were slower, smaller ones too (each
   // read is a system call of its own).
   std::uint64_t read_bytes = 512 << 10;
+  // Where the stream buffers are carved from (none: allocated).
+  MemoryBlock* memory = nullptr;
 };
 
 class StreamedWeights final : public WeightSource {

@@ -177,7 +177,7 @@ TransformerBytes Transformer::bytes(const TransformerShape& shape) {
 }
 
 Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool, int max_batch,
-                         WeightSource* weights, Logits logits, KvCache kv)
+                         WeightSource* weights, Logits logits, KvCache kv, MemoryBlock* memory)
     : model_(model),
       max_positions_(max_positions),
       max_batch_(max_batch),
@@ -194,7 +194,7 @@ Transformer::Transformer(const Model& model, int max_positions, ThreadPool* pool
   }
   if (max_batch < 1) throw Error("batch " + std::to_string(max_batch) + " below 1");
   const TransformerShape shape = Transformer::shape(model.file, max_positions, max_batch, logits, kv);
-  arena_ = Arena(bytes(shape).total());
+  arena_ = make_arena(bytes(shape).total(), memory);
   s_ = lay_out_state(arena_, shape);
   cache_ = lay_out_cache(arena_, shape);
   model_rope_frequencies(s_.rope_freq, model);

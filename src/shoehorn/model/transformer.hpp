@@ -88,15 +88,16 @@ class Transformer {
   // planned for that many). weights: where the matrices come from (none: the model's own
   // arena). logits: whether batches may return every position's logits (room for max_batch of
   // them) or only the last's. Results are identical for any number of threads, any batch and
-  // any weight source. kv: what the cache holds.
+  // any weight source. kv: what the cache holds. memory: where its buffers are carved from
+  // (none: allocated).
   Transformer(const Model& model, int max_positions, ThreadPool* pool = nullptr,
               int max_batch = 1, WeightSource* weights = nullptr, Logits logits = Logits::last,
-              KvCache kv = KvCache::f32);
+              KvCache kv = KvCache::f32, MemoryBlock* memory = nullptr);
 
   // It points into itself (its resident weights) and lends its buffers out: it stays put.
   // It keeps a reference to the model: a temporary one would dangle.
   Transformer(Model&&, int, ThreadPool* = nullptr, int = 1, WeightSource* = nullptr,
-              Logits = Logits::last, KvCache = KvCache::f32) = delete;
+              Logits = Logits::last, KvCache = KvCache::f32, MemoryBlock* = nullptr) = delete;
   Transformer(const Transformer&) = delete;
   Transformer& operator=(const Transformer&) = delete;
   Transformer(Transformer&&) = delete;
