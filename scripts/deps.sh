@@ -12,6 +12,7 @@ packages=(
   libtorch-dev libpng-dev                   # shoehorn train (LibTorch CPU), its loss-curve PNG
   libopenblas0-openmp                       # LibTorch's BLAS: 6x the reference BLAS, OpenMP threads
   qemu-user g++-powerpc64-linux-gnu         # big-endian PowerPC 64 build, run under qemu
+  g++-mipsel-linux-gnu                      # 32-bit little-endian MIPS build (32-bit size_t), under qemu
   clang libclang-rt-14-dev                  # libFuzzer targets
   cc65                                      # NES cartridge: ca65, ld65 (and sim65)
   xz-utils                                  # docs/NES.md's compression baseline

@@ -22,6 +22,7 @@
 #include "shoehorn/model/memory_plan.hpp"
 #include "shoehorn/model/random_model.hpp"
 #include "shoehorn/model/transformer.hpp"
+#include "shoehorn/io/size.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -219,7 +220,7 @@ std::vector<std::byte> edited_gguf(const Config& c, bool shared,
   VectorSink sink;
   GgufWriter writer(sink, ByteOrder::little, metadata, std::move(table));
   for (const TensorInfo& t : tensors) {
-    writer.write_tensor(encode_values(WeightType::f32, std::vector<float>(t.count(), 1.0f), ByteOrder::little));
+    writer.write_tensor(encode_values(WeightType::f32, std::vector<float>(to_size(t.count(), t.name), 1.0f), ByteOrder::little));
   }
   writer.finish();
   return sink.bytes();
@@ -548,7 +549,7 @@ void expect_streams_like_resident(const std::string& path) {
   for (std::size_t i = 0; i < file.tensors.size(); ++i) {
     if (is_matrix(file.tensors[i].role)) continue;
     EXPECT_TRUE(planned.plan().resident[i]) << file.tensors[i].name;
-    vectors += align_up(file.tensors[i].bytes, kArenaAlignment);
+    vectors += align_up(to_size(file.tensors[i].bytes, file.tensors[i].name), kArenaAlignment);
   }
   EXPECT_GE(planned.plan().resident_weight_bytes, vectors);
   Transformer streamed(planned.model(), kPositions, nullptr, planned.plan().batch, &planned.weights());
@@ -585,7 +586,7 @@ TEST(ArchStream, PlanForTargetsCountsTheVectors) {
   const ModelFile file = read_model_file(FileSource(path));
   // Every vector's bytes (aligned as the arena places them) are part of the resident weights.
   std::uint64_t all = 0;
-  for (const TensorInfo& t : file.tensors) all += align_up(t.bytes, kArenaAlignment);
+  for (const TensorInfo& t : file.tensors) all += align_up(to_size(t.bytes, t.name), kArenaAlignment);
   PlanRequest request;
   request.positions = 16;
   request.process_bytes = 1;

@@ -11,6 +11,7 @@
 #include "shoehorn/model/dequantize.hpp"
 #include "shoehorn/model/random_model.hpp"
 #include "shoehorn/model/transformer.hpp"
+#include "shoehorn/io/size.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -64,7 +65,7 @@ TEST(Llama2c, V0WriterReproducesTheExportedWeights) {
   // Byte-identical up to the RoPE tables (which run.c never reads; PyTorch computed the
   // originals, so their last bits differ from libm's).
   const TensorInfo& last = model.file.tensors.back();
-  expect_same_prefix(written, stories260k_bytes(), last.offset + last.bytes);
+  expect_same_prefix(written, stories260k_bytes(), to_size(last.offset + last.bytes, last.name));
 }
 
 void expect_same_weights(const Model& a, const Model& b) {

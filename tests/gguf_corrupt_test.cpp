@@ -14,6 +14,7 @@
 #include "shoehorn/model/random_model.hpp"
 #include "shoehorn/model/transformer.hpp"
 #include "shoehorn/sample/rng.hpp"
+#include "shoehorn/io/size.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -308,7 +309,7 @@ TEST(GgufCorrupt, RandomDamage) {
     std::vector<std::byte> bytes = good;
     // Mostly the header, where every byte means something.
     for (int k = 0; k < 1 + trial % 4; ++k) {
-      const std::size_t at = rng.next_u32() % (trial % 5 == 0 ? bytes.size() : data);
+      const std::size_t at = rng.next_u32() % (trial % 5 == 0 ? bytes.size() : to_size(data, "data"));
       bytes[at] = static_cast<std::byte>(rng.next_u32() & 0xff);
     }
     const std::string message = gguf_error(bytes);

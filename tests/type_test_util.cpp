@@ -9,6 +9,7 @@
 #include "shoehorn/io/source.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/model/transformer.hpp"
+#include "shoehorn/io/size.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -45,7 +46,7 @@ std::vector<TensorBytes> tensors_of(const std::string& path) {
   EXPECT_EQ(file.byte_order, ByteOrder::little) << path;
   std::vector<TensorBytes> out;
   for (const GgufTensorInfo& t : file.tensors) {
-    TensorBytes tensor{t.name, t.type, std::vector<std::byte>(t.bytes())};
+    TensorBytes tensor{t.name, t.type, std::vector<std::byte>(to_size(t.bytes(), t.name))};
     source.read(file.data_offset + t.offset, tensor.bytes);
     out.push_back(std::move(tensor));
   }

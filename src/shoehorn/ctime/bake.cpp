@@ -9,6 +9,7 @@
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/ops.hpp"
 #include "shoehorn/ngram/model.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -274,9 +275,10 @@ void check_weights(const Model& model) {
     }
     check_type(*m, model, t);
     if (m->type == WeightType::f32) {
-      check_finite({m->blocks<float>(), t.count()}, model, t);
+      check_finite({m->blocks<float>(), to_size(t.count(), t.name)}, model, t);
     } else {
-      check_finite_scales({m->scales, t.count() / static_cast<std::uint64_t>(m->group_size)}, model, t);
+      check_finite_scales({m->scales, to_size(t.count() / static_cast<std::uint64_t>(m->group_size), t.name)},
+                          model, t);
     }
   }
 }

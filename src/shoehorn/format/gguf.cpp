@@ -8,6 +8,7 @@
 
 #include "shoehorn/io/cursor.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -65,11 +66,11 @@ class Reader {
   void metadata_and_tensors() {
     const std::uint64_t tensor_count = count("header tensor_count", 32);
     const std::uint64_t kv_count = count("header metadata_kv_count", 13);
-    file_.metadata.reserve(static_cast<std::size_t>(kv_count));
+    file_.metadata.reserve(to_size(kv_count, "kv_count"));
     for (std::uint64_t i = 0; i < kv_count; ++i) key_value(i);
     alignment();
     std::set<std::string> names;
-    file_.tensors.reserve(static_cast<std::size_t>(tensor_count));
+    file_.tensors.reserve(to_size(tensor_count, "tensor_count"));
     for (std::uint64_t i = 0; i < tensor_count; ++i) {
       tensor_info(i);
       if (!names.insert(file_.tensors.back().name).second) {
@@ -142,7 +143,7 @@ class Reader {
   template <class T>
   std::vector<T> elements(std::uint64_t n, const std::string& field, int depth) {
     std::vector<T> out;
-    out.reserve(static_cast<std::size_t>(n));
+    out.reserve(to_size(n, "array length"));
     for (std::uint64_t i = 0; i < n; ++i) {
       if constexpr (std::is_same_v<T, GgufArray>) {
         out.push_back(array(field, depth + 1));
@@ -308,7 +309,7 @@ class ValueWriter {
  private:
   void store(std::uint64_t v, int bytes) {
     const std::size_t at = out_.size();
-    out_.resize(at + static_cast<std::size_t>(bytes));
+    out_.resize(size_sum(at, to_size(bytes, "GGUF in memory"), "GGUF in memory"));
     switch (bytes) {
       case 1: out_[at] = static_cast<std::byte>(v); break;
       case 2: store_u16(out_.data() + at, static_cast<std::uint16_t>(v), order_); break;

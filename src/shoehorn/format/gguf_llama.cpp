@@ -13,6 +13,7 @@
 #include "shoehorn/tokenizer/bpe.hpp"
 #include "shoehorn/tokenizer/pretokenize.hpp"
 #include "shoehorn/tokenizer/utf8.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -539,7 +540,7 @@ void write_llama_gguf(ByteSink& sink, const Config& config, bool shared_classifi
                     std::move(table));
   std::vector<float> buffer;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
-    buffer.resize(static_cast<std::size_t>(tensors[i].count()));
+    buffer.resize(to_size(tensors[i].count(), tensors[i].name));
     values(tensors[i], buffer);
     writer.write_tensor(encode_values(types[i], buffer, options.byte_order));
   }
@@ -556,7 +557,7 @@ void write_llama_gguf(ByteSink& sink, const Model& model, const Vocab* vocab,
 
 std::vector<std::byte> tensor_bytes(const TensorInfo& t, const ModelFile& file,
                                     const ByteSource& source, ByteOrder order) {
-  std::vector<std::byte> bytes(static_cast<std::size_t>(t.bytes));
+  std::vector<std::byte> bytes(to_size(t.bytes, t.name));
   source.read(t.offset, bytes);
   if (order != file.byte_order) {
     if (!is_file_type(t.type)) fail(file.path, std::string(to_string(t.type)) + " has no GGUF type");

@@ -1,4 +1,5 @@
 #include "shoehorn/io/cursor.hpp"
+#include "shoehorn/io/size.hpp"
 
 #include <algorithm>
 
@@ -19,7 +20,7 @@ void SourceCursor::need(std::uint64_t n, std::string_view field) const {
 
 std::span<const std::byte> SourceCursor::take(std::uint64_t n, std::string_view field) {
   need(n, field);
-  const std::size_t count = static_cast<std::size_t>(n);
+  const std::size_t count = to_size(n, field);
   if (pos_ < window_start_ || pos_ + n > window_start_ + window_size_) {
     // Refill from pos_: at least the request, and a whole window when the file has it.
     window_size_ = static_cast<std::size_t>(

@@ -10,6 +10,7 @@
 
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/io/sink.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -87,7 +88,7 @@ std::vector<std::byte> read_all(const ByteSource& source, std::uint64_t max_byte
                             " bytes, more than the " + std::to_string(max_bytes) +
                             " bytes this reader accepts");
   }
-  std::vector<std::byte> bytes(static_cast<std::size_t>(source.size()));
+  std::vector<std::byte> bytes(to_size(source.size(), source.name()));
   source.read(0, bytes);
   return bytes;
 }

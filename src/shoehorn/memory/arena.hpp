@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -22,15 +23,19 @@ constexpr std::size_t align_up(std::size_t n, std::size_t alignment) {
   return (n + alignment - 1) / alignment * alignment;
 }
 
+// Sums past size_t (a model larger than a 32-bit machine addresses) are an Error, never a wrap.
 class ArenaPlan {
  public:
   template <class T>
   void add(std::size_t count) {
-    bytes_ = align_up(bytes_, kArenaAlignment) + count * sizeof(T);
+    bytes_ = size_sum(aligned(bytes_), size_product(count, sizeof(T), "arena"), "arena");
   }
-  std::size_t bytes() const { return align_up(bytes_, kArenaAlignment); }
+  std::size_t bytes() const { return aligned(bytes_); }
 
  private:
+  static std::size_t aligned(std::size_t n) {
+    return size_sum(n, kArenaAlignment - 1, "arena") / kArenaAlignment * kArenaAlignment;
+  }
   std::size_t bytes_ = 0;
 };
 
@@ -61,7 +66,7 @@ class Arena {
     static_assert(std::is_trivially_destructible_v<T>, "arena arrays are never destroyed");
     static_assert(alignof(T) <= kArenaAlignment);
     const std::size_t start = align_up(used_, kArenaAlignment);
-    const std::size_t bytes = count * sizeof(T);
+    const std::size_t bytes = size_product(count, sizeof(T), "arena");
     check_fits(start, bytes);
     used_ = start + bytes;
     T* first = reinterpret_cast<T*>(base_ + start);

@@ -3,6 +3,7 @@
 #include <span>
 
 #include "shoehorn/kernels/ops.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -20,12 +21,12 @@ void dequantize_into(const Matrix& m, std::span<float> out) {
 
 Model dequantized(const Model& model) {
   ArenaPlan plan;
-  for (const TensorInfo& t : model.file.tensors) plan.add<float>(t.count());
+  for (const TensorInfo& t : model.file.tensors) plan.add<float>(to_size(t.count(), t.name));
   Model out;
   out.storage = Arena(plan.bytes());
   out.weights.layers.resize(model.weights.layers.size());
   for (const TensorInfo& t : model.file.tensors) {
-    const std::span<float> values = out.storage.allocate<float>(t.count());
+    const std::span<float> values = out.storage.allocate<float>(to_size(t.count(), t.name));
     dequantize_into(tensor_of(model.weights, t.role, t.layer), values);
     place_tensor(out.weights, t.role, t.layer, Matrix{WeightType::f32, t.rows, t.cols, 0, values.data()});
   }

@@ -37,7 +37,9 @@ constexpr std::array kTargets = {
            "little-endian Xtensa, 8 MB PSRAM, weights in QSPI flash (4 KiB sectors)"},
 };
 
-std::uint64_t aligned(std::uint64_t bytes) { return align_up(bytes, kArenaAlignment); }
+std::uint64_t aligned(std::uint64_t bytes) {
+  return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+}
 
 // Bytes in an arena that holds the whole tensor.
 std::uint64_t resident_bytes(const TensorInfo& t) { return aligned(rows_buffer_bytes(t, t.rows)); }

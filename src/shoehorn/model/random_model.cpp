@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -95,7 +96,7 @@ Model random_model(const Config& c, bool shared_classifier, std::uint64_t seed,
                    std::vector<float> rope_factors) {
   const std::vector<TensorInfo> tensors = execution_order(c, shared_classifier);
   ArenaPlan plan;
-  for (const TensorInfo& t : tensors) plan.add<float>(t.count());
+  for (const TensorInfo& t : tensors) plan.add<float>(to_size(t.count(), t.name));
 
   Model model;
   model.file.path = "(random)";
@@ -106,7 +107,7 @@ Model random_model(const Config& c, bool shared_classifier, std::uint64_t seed,
   model.weights.layers.resize(static_cast<std::size_t>(c.n_layers));
   RandomWeights random(seed, std::move(rope_factors));
   for (const TensorInfo& t : tensors) {
-    const std::span<float> values = model.storage.allocate<float>(t.count());
+    const std::span<float> values = model.storage.allocate<float>(to_size(t.count(), t.name));
     random.fill(t, values);
     Matrix m;
     m.rows = t.rows;

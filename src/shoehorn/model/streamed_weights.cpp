@@ -6,6 +6,7 @@
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/kernels/thread_pool.hpp"
 #include "shoehorn/model/tensor_rows.hpp"
+#include "shoehorn/io/size.hpp"
 
 namespace shoehorn {
 
@@ -30,8 +31,9 @@ StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
   const TensorInfo& embedding = model.file.tensors[plan.embedding_tensor];
   const std::size_t row_bytes = plan.resident[plan.embedding_tensor] ? 0 : rows_buffer_bytes(embedding, 1);
   // The plan's stream buffers: its slots, or the same bytes shared out among the readers.
-  const std::size_t stream_bytes = static_cast<std::size_t>(plan.slots) * plan.slot_bytes;
-  std::size_t buffers = static_cast<std::size_t>(plan.slots), each = plan.slot_bytes;
+  const std::size_t each_slot = to_size(plan.slot_bytes, "stream slot");
+  const std::size_t stream_bytes = size_product(static_cast<std::size_t>(plan.slots), each_slot, "stream buffers");
+  std::size_t buffers = static_cast<std::size_t>(plan.slots), each = each_slot;
   if (on_demand_ && !plan.steps.empty()) {
     const std::size_t row = largest_row(model.file, plan);
     buffers = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(options.readers, 1)), 1,

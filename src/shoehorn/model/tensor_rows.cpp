@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/size.hpp"
 #include "shoehorn/memory/arena.hpp"
 #include "shoehorn/quant/type_functions.hpp"
 
@@ -41,9 +42,10 @@ std::uint64_t row_bytes(const TensorInfo& t, int rows) {
 }
 
 std::size_t rows_buffer_bytes(const TensorInfo& t, int rows) {
-  if (t.type != WeightType::q8_group) return static_cast<std::size_t>(row_bytes(t, rows));
-  const std::size_t q = static_cast<std::size_t>(rows) * t.cols;
-  return align_up(q, kArenaAlignment) + static_cast<std::size_t>(q8_group_scale_bytes(t, rows));
+  if (t.type != WeightType::q8_group) return to_size(row_bytes(t, rows), t.name);
+  const std::uint64_t values = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(t.cols);
+  const std::uint64_t q = (values + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  return to_size(q + q8_group_scale_bytes(t, rows), t.name);
 }
 
 int rows_fitting(const TensorInfo& t, std::uint64_t bytes) {
