@@ -51,14 +51,8 @@ TEST(Size, ConversionsRefuseWhatSizeTCannotHold) {
 // A llama GGUF of 5.1 GB (4.7 GiB) (five F32 layers of Llama 2 7B's width), written as a header and a
 // sparse file: the last tensor's rows lie past 4 GiB.
 std::string write_sparse_5gb_gguf() {
-  Config c;
-  c.dim = 4096;
-  c.hidden_dim = 11008;
-  c.n_layers = 5;
-  c.n_heads = 32;
-  c.n_kv_heads = 32;
-  c.vocab_size = 32000;
-  c.seq_len = 2048;
+  // dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len
+  const Config c{4096, 11008, 5, 32, 32, 32000, 2048};
   const std::string path = scratch_path("sparse-5gb.gguf");
   FileSink sink(path);
   std::vector<GgufWriter::Tensor> tensors;
