@@ -126,7 +126,7 @@ shoehorn_status shoehorn_tokenize(const shoehorn_model* model, const char* text,
                                   shoehorn_error* error);
 
 /* The text token adds after prev (-1 when it comes first), as llama2.c decodes it. The text
- * stays valid while the model is open; it is not NUL-terminated. */
+ * stays valid while the model is open; it is not NUL-terminated, and never NULL. */
 shoehorn_status shoehorn_detokenize(const shoehorn_model* model, int32_t prev, int32_t token,
                                     const char** text, size_t* length, shoehorn_error* error);
 
@@ -159,7 +159,7 @@ shoehorn_status shoehorn_sample(shoehorn_context* context, float* logits, int32_
                                 shoehorn_error* error);
 
 /* Receives each token generation shows (the prompt's, then each sampled one) and the text it
- * adds; returns 0 to go on, non-zero to stop there. */
+ * adds (never NULL; length may be 0); returns 0 to go on, non-zero to stop there. */
 typedef int (*shoehorn_token_fn)(void* user, int32_t token, const char* text, size_t length);
 
 typedef struct shoehorn_generation_stats {

@@ -102,6 +102,9 @@ void require(bool ok, const char* what) {
   if (!ok) throw StatusError(SHOEHORN_INVALID_ARGUMENT, what);
 }
 
+// Text for C: never a null pointer, even for no text (C's memcpy takes none).
+const char* text_of(std::string_view text) { return text.empty() ? "" : text.data(); }
+
 shoehorn_params params_or_default(const shoehorn_params* params) {
   shoehorn_params p;
   shoehorn_default_params(&p);
@@ -332,7 +335,7 @@ shoehorn_status shoehorn_detokenize(const shoehorn_model* model, int32_t prev, i
     require(token >= 0 && token < size, "token: outside the vocabulary");
     require(prev >= -1 && prev < size, "prev: outside the vocabulary");
     const std::string_view piece = model->tokenizer.decode(prev, token);
-    *text = piece.data();
+    *text = text_of(piece);
     *length = piece.size();
   });
 }
@@ -410,7 +413,7 @@ shoehorn_status shoehorn_generate(shoehorn_context* context, const char* prompt,
     require(steps >= 0 && steps <= positions, "steps: outside 0..the plan's positions");
     const kernels::ScopedKernelPath path(context->kernels);
     const TokenSink sink = [on_token, user](int token, std::string_view text) {
-      return on_token == nullptr || on_token(user, token, text.data(), text.size()) == 0;
+      return on_token == nullptr || on_token(user, token, text_of(text), text.size()) == 0;
     };
     const GenerationStats s =
         generate(context->transformer, context->model.tokenizer, context->sampler,
