@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Trains the bundled model from scratch, deterministically (fixed seeds): train-lowercase-4M.txt
-# given back its letter case (learned from train-2M.txt) and marked into stories, a 1024-token
-# vocabulary on both texts, then models/shoehorn-default.conf on both, then copies the GGUF
-# (tokenizer inside) to models/shoehorn-default.gguf. valid-776K.txt is never read.
+# Trains the bundled model from scratch with fixed seeds: train-lowercase-4M.txt given back its
+# letter case (learned from train-2M.txt) and marked into stories, a 1024-token vocabulary on
+# both texts, then models/shoehorn-default.conf on both (one LibTorch thread), then copies the
+# GGUF (tokenizer inside) to models/shoehorn-default.gguf and writes its Q8_0 copy beside it.
+# valid-776K.txt is never read.
 # Needs a Release build with the trainer (build/shoehorn, build/shoehorn-train).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +17,5 @@ build/shoehorn tokenizer train "$data/train-2M.txt" "$run/train-truecased-4M.txt
   --threads 1 -o "$run/tokenizer-1024.bin"
 build/shoehorn train models/shoehorn-default.conf -o "$run"
 cp "$run/model.gguf" models/shoehorn-default.gguf
-echo "wrote models/shoehorn-default.gguf"
+build/shoehorn convert models/shoehorn-default.gguf models/shoehorn-default-q8_0.gguf --quant q8_0
+echo "wrote models/shoehorn-default.gguf and models/shoehorn-default-q8_0.gguf"

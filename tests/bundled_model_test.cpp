@@ -16,7 +16,8 @@ namespace {
 TEST(BundledModel, IsTheTrainedGgufWithItsTokenizer) {
   const Model model = load_model(cli::default_model_path());
   EXPECT_EQ(model.file.format, "GGUF v3 (llama, F32)");
-  EXPECT_EQ(model.config().dim, 64);
+  EXPECT_EQ(model.config().dim, 128);
+  EXPECT_EQ(model.config().hidden_dim, 352);  // every row a multiple of 32: llama-quantize takes it
   EXPECT_EQ(model.config().n_layers, 5);
   EXPECT_EQ(model.config().vocab_size, 1024);
   EXPECT_EQ(model.config().seq_len, 256);
@@ -30,10 +31,10 @@ TEST(BundledModel, GeneratesTheRecordedStoryWithoutModelOrTokenizer) {
                                "-i", "Once upon a time"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out,
-            "Once upon a time, there was a boy who loved to go for a walk. "
-            "He would take a really fast and having fun. "
-            "One day, he saw a big cat on the corner of his tent and said, "
-            "\"Hey, you can come inside and find a new\n");
+            "Once upon a time, there was a boy. He was very smart and warm. "
+            "He was wearing a big, red truck with different things. "
+            "Every day he would practice around and he loved to cook.\n\n"
+            "One day, he was\n");
 }
 
 // Every subcommand that takes a model takes the bundled one when given none: what it writes is
@@ -77,7 +78,21 @@ TEST(BundledModel, HeldOutBitsPerByteIsTheRecordedValue) {
   std::ofstream(slice, std::ios::binary) << text;
   const CliResult r = run_cli({"eval", "--data", slice, "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out.substr(0, r.out.find(", \"token_perplexity\"")), "{\"bits_per_byte\": 1.225223");
+  EXPECT_EQ(r.out.substr(0, r.out.find(", \"token_perplexity\"")), "{\"bits_per_byte\": 1.190623");
+}
+
+// The quantized copy in models/ is the F32 model converted by `shoehorn convert --quant q8_0`,
+// byte for byte, so it changes when the model does. (No Q4_0 copy: it scores far more than 2%
+// above F32, models/README.md.)
+TEST(BundledModel, QuantizedCopyIsTheF32ModelConverted) {
+  const std::string bundled = cli::default_model_path();
+  for (const std::string quant : {"q8_0"}) {
+    const std::string shipped = bundled.substr(0, bundled.size() - 5) + "-" + quant + ".gguf";
+    const std::string converted = scratch_path("bundled-" + quant + ".gguf");
+    const CliResult r = run_cli({"convert", bundled, converted, "--quant", quant});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_bytes(converted), read_bytes(shipped)) << shipped;
+  }
 }
 
 }  // namespace
