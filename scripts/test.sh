@@ -62,15 +62,6 @@ cmake --build build-ppc64
 check_test_count build-ppc64 ppc64
 ctest --test-dir build-ppc64 -j "$jobs" --output-on-failure
 
-step "32-bit little-endian MIPS build and tests under qemu"
-# The PS2's instruction set family, and a 32-bit size_t: sizes past it are refused by name
-# (size_test), file offsets stay 64-bit. The same exclusions as the PowerPC build.
-cmake -G Ninja -B build-mipsel -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_EXAMPLES=OFF \
-  -DSHOEHORN_TRAINER=OFF -DSHOEHORN_REQUIRE_ALL=ON -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mipsel.cmake
-cmake --build build-mipsel
-check_test_count build-mipsel mipsel
-ctest --test-dir build-mipsel -j "$jobs" --output-on-failure
-
 step "fuzz targets (${parser_fuzz_seconds}s for each file parser, ${fuzz_seconds}s for the others)"
 CXX=clang++ cmake -G Ninja -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSHOEHORN_FUZZ=ON -DSHOEHORN_SANITIZE=ON -DSHOEHORN_TESTS=OFF -DSHOEHORN_TRAINER=OFF
