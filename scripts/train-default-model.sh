@@ -2,7 +2,7 @@
 # Trains the bundled model from scratch with fixed seeds: train-lowercase-4M.txt given back its
 # letter case (learned from train-2M.txt) and marked into stories, a 1024-token vocabulary on
 # both texts, then models/shoehorn-default.conf on both (one LibTorch thread), then copies the
-# GGUF (tokenizer inside) to models/shoehorn-default.gguf and writes its Q8_0 copy beside it.
+# GGUF (tokenizer inside) to models/shoehorn-default.gguf and writes its Q8_0 and Q4_0 copies beside it.
 # valid-776K.txt is never read.
 # Needs a Release build with the trainer (build/shoehorn, build/shoehorn-train).
 set -euo pipefail
@@ -17,5 +17,7 @@ build/shoehorn tokenizer train "$data/train-2M.txt" "$run/train-truecased-4M.txt
   --threads 1 -o "$run/tokenizer-1024.bin"
 build/shoehorn train models/shoehorn-default.conf -o "$run"
 cp "$run/model.gguf" models/shoehorn-default.gguf
-build/shoehorn convert models/shoehorn-default.gguf models/shoehorn-default-q8_0.gguf --quant q8_0
-echo "wrote models/shoehorn-default.gguf and models/shoehorn-default-q8_0.gguf"
+for quant in q8_0 q4_0; do
+  build/shoehorn convert models/shoehorn-default.gguf "models/shoehorn-default-$quant.gguf" --quant "$quant"
+done
+echo "wrote models/shoehorn-default.gguf, -q8_0.gguf and -q4_0.gguf"
