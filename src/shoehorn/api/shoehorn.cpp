@@ -83,6 +83,9 @@ shoehorn_status guarded(shoehorn_error* error, Body&& body) {
   } catch (const BlockExhausted& e) {
     set_error(error, e.what());
     return SHOEHORN_NO_MEMORY;
+  } catch (const BudgetTooSmall& e) {
+    set_error(error, e.what());
+    return SHOEHORN_NO_MEMORY;
   } catch (const Error& e) {
     set_error(error, e.what());
     return SHOEHORN_BAD_FILE;
@@ -163,18 +166,6 @@ PlannedModelOptions carved_from(PlannedModelOptions options, MemoryBlock& block)
   return options;
 }
 
-// The plan for a model in a block: a budget it cannot meet is a lack of memory.
-MemoryPlan plan_in_block(const ModelFile& file, PlanRequest request) {
-  if (request.positions == 0 || request.positions > file.config.seq_len) {
-    request.positions = file.config.seq_len;
-  }
-  try {
-    return plan_memory(file, request);
-  } catch (const Error& e) {
-    throw StatusError(SHOEHORN_NO_MEMORY, e.what());
-  }
-}
-
 Tokenizer open_tokenizer(const PlannedModel& planned, const ByteSource* tokenizer) {
   const Model& model = planned.model();
   if (tokenizer != nullptr) return tokenizer_for(model, read_vocab(*tokenizer), tokenizer->name());
@@ -241,7 +232,7 @@ shoehorn_status shoehorn_plan(const shoehorn_reader* model, std::uint64_t block_
     require(model != nullptr && model->read != nullptr && info != nullptr, "a NULL argument");
     const ReaderSource source(*model);
     const ModelFile file = read_model_file(source);
-    const MemoryPlan plan = plan_in_block(file, plan_request(params_or_default(params), block_bytes));
+    const MemoryPlan plan = plan_for(file, plan_request(params_or_default(params), block_bytes));
     *info = {};
     info->block_bytes = plan.total_bytes();
     info->minimum_block_bytes = plan.minimum_budget;
@@ -275,7 +266,6 @@ shoehorn_status shoehorn_open(const shoehorn_reader* model, const shoehorn_reade
     options.layout = kernels::interleaves_rows(kernels::kernel_path()) ? RowLayout::interleaved
                                                                        : RowLayout::file;
     auto source = std::make_unique<ReaderSource>(*model);
-    plan_in_block(read_model_file(*source), options.request);  // refuses a block too small
     std::optional<ReaderSource> tokenizer_source;
     if (tokenizer != nullptr) tokenizer_source.emplace(*tokenizer);
     shoehorn_model* m = ::new (model_place) shoehorn_model(

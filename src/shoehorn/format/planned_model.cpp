@@ -12,6 +12,8 @@ ModelFile verified(ModelFile file, const ByteSource& source) {
   return file;
 }
 
+}  // namespace
+
 MemoryPlan plan_for(const ModelFile& file, PlanRequest request) {
   if (request.process_bytes == 0) request.process_bytes = host_process_bytes(file);
   // 0 (or more than the model holds): the model's whole context, as llama2.c's -n 0.
@@ -20,8 +22,6 @@ MemoryPlan plan_for(const ModelFile& file, PlanRequest request) {
   }
   return plan_memory(file, request);
 }
-
-}  // namespace
 
 PlannedModel::PlannedModel(const std::string& path, PlannedModelOptions options)
     : PlannedModel(std::make_unique<FileSource>(path), options) {}

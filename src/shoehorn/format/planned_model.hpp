@@ -28,6 +28,10 @@ struct PlannedModelOptions {
   MemoryBlock* memory = nullptr;
 };
 
+// The plan PlannedModel makes: process_bytes 0 is this host's estimate, positions 0 (or more
+// than the model holds) its whole context.
+MemoryPlan plan_for(const ModelFile& file, PlanRequest request);
+
 class PlannedModel {
  public:
   // Reads the header, plans (refusing a budget that cannot work, before any weight is read),

@@ -172,10 +172,10 @@ MemoryPlan plan_with_cache(const ModelFile& file, const PlanRequest& request, Kv
 
   if (request.budget < plan.minimum_budget) {
     if (!refuse) return plan;
-    fail(file.path, "a memory budget of " + format_bytes(request.budget) + " cannot run this model for " +
-                        std::to_string(request.positions) + " positions: the smallest is " +
-                        format_bytes(plan.minimum_budget) + " (" +
-                        std::to_string(plan.minimum_budget) + " bytes)");
+    throw BudgetTooSmall(file.path + ": a memory budget of " + format_bytes(request.budget) +
+                         " cannot run this model for " + std::to_string(request.positions) +
+                         " positions: the smallest is " + format_bytes(plan.minimum_budget) + " (" +
+                         std::to_string(plan.minimum_budget) + " bytes)");
   }
   // A smaller batch when its activations do not fit beside two minimal slots.
   plan.batch = std::max(1, request.batch);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "shoehorn/io/byte_order.hpp"
+#include "shoehorn/io/error.hpp"
 #include "shoehorn/model/model.hpp"
 #include "shoehorn/model/transformer.hpp"
 
@@ -86,8 +87,15 @@ struct MemoryPlan {
   double io_bound_tok_s(const ModelFile& file, double read_speed, double seek_seconds) const;
 };
 
-// Throws Error naming the file when the budget cannot run the model, with the smallest one that
-// could (with a Q8 cache unless the request fixes the cache).
+// A budget too small for the model (an Error: bad input, told apart where it matters, as the C
+// interface's SHOEHORN_NO_MEMORY).
+class BudgetTooSmall : public Error {
+ public:
+  using Error::Error;
+};
+
+// Throws BudgetTooSmall naming the file when the budget cannot run the model, with the smallest
+// one that could (with a Q8 cache unless the request fixes the cache).
 MemoryPlan plan_memory(const ModelFile& file, const PlanRequest& request);
 
 // "31.5 MiB"
