@@ -1,6 +1,7 @@
 #include "shoehorn/format/pack.hpp"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdio>
 
 #include "shoehorn/format/gguf.hpp"
@@ -25,7 +26,7 @@ const TensorInfo& find(const ModelFile& file, TensorRole role, int layer) {
 
 std::string hex(std::uint32_t v) {
   char text[16];
-  std::snprintf(text, sizeof text, "0x%08x", v);
+  std::snprintf(text, sizeof text, "0x%08" PRIx32, v);
   return text;
 }
 

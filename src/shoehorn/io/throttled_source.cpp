@@ -1,6 +1,8 @@
 #include "shoehorn/io/throttled_source.hpp"
 
+#if SHOEHORN_THREADS
 #include <thread>
+#endif
 
 namespace shoehorn {
 
@@ -20,7 +22,12 @@ void ThrottledSource::read(std::uint64_t offset, std::span<std::byte> dst) const
     ready = busy_until_;
   }
   inner_.read(offset, dst);
+#if SHOEHORN_THREADS
   std::this_thread::sleep_until(ready);
+#else
+  while (Clock::now() < ready) {
+  }  // nothing else to run: the one thread waits for the drive
+#endif
 }
 
 }  // namespace shoehorn

@@ -5,9 +5,8 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
-
 #include "shoehorn/io/source.hpp"
+#include "shoehorn/io/threads.hpp"
 
 namespace shoehorn {
 
@@ -29,7 +28,7 @@ class ThrottledSource final : public ByteSource {
   const ByteSource& inner_;
   double read_speed_;
   double seek_seconds_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   mutable Clock::time_point busy_until_{};
   mutable std::uint64_t head_ = ~0ull;  // where the previous read ended
 };

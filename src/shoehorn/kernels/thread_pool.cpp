@@ -1,5 +1,6 @@
 #include "shoehorn/kernels/thread_pool.hpp"
 
+#if SHOEHORN_THREADS
 #include <chrono>
 
 namespace shoehorn {
@@ -95,3 +96,4 @@ void ThreadPool::worker_loop() {
 }
 
 }  // namespace shoehorn
+#endif  // SHOEHORN_THREADS

@@ -11,12 +11,16 @@
 // costs its share of the work, not a round trip through the scheduler per region.
 #pragma once
 
+#include "shoehorn/io/threads.hpp"
+
+#if SHOEHORN_THREADS
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
+#endif
 
 namespace shoehorn {
 
@@ -27,6 +31,7 @@ inline void cpu_relax() {
 #endif
 }
 
+#if SHOEHORN_THREADS
 class ThreadPool {
  public:
   // threads >= 1; the calling thread is one of them.
@@ -79,5 +84,18 @@ class ThreadPool {
   std::condition_variable changed_;
   std::atomic<int> sleepers_{0};
 };
+#else
+// A build without threads (a bare machine): the calling thread runs every task, in order, so
+// results are the same as with a pool of any size.
+class ThreadPool {
+ public:
+  explicit ThreadPool(int /*threads*/) {}
+  int size() const { return 1; }
+  template <class Task>
+  void run(int tasks, Task& task) {
+    for (int i = 0; i < tasks; ++i) task(i);
+  }
+};
+#endif
 
 }  // namespace shoehorn

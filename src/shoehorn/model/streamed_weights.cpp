@@ -27,7 +27,7 @@ StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
       source_(source),
       plan_(plan),
       options_(options),
-      on_demand_(source.parallel_reads_help()) {
+      on_demand_(!kHaveThreads || source.parallel_reads_help()) {
   const TensorInfo& embedding = model.file.tensors[plan.embedding_tensor];
   const std::size_t row_bytes = plan.resident[plan.embedding_tensor] ? 0 : rows_buffer_bytes(embedding, 1);
   // The plan's stream buffers: its slots, or the same bytes shared out among the readers.
@@ -53,19 +53,25 @@ StreamedWeights::StreamedWeights(const Model& model, const ByteSource& source,
     buffer_taken_ = std::make_unique<std::atomic<bool>[]>(read_buffers_.size());
     return;
   }
+#if SHOEHORN_THREADS
   slots_ = std::vector<Slot>(spans.size());
   for (std::size_t i = 0; i < spans.size(); ++i) slots_[i].buffer = spans[i];
   thread_ = std::thread([this] { prefetch(); });
+#endif
 }
 
 StreamedWeights::~StreamedWeights() {
+#if SHOEHORN_THREADS
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   emptied_.notify_all();
   if (thread_.joinable()) thread_.join();
+#endif
 }
+
+#if SHOEHORN_THREADS
 
 // Reads a slot's piece, then checks that the file is still the one that was planned (a
 // truncated or rewritten file is an error, not other weights).
@@ -110,6 +116,7 @@ void StreamedWeights::prefetch() {
     step = (step + 1) % plan_.steps.size();
   }
 }
+#endif  // SHOEHORN_THREADS
 
 const StreamStep& StreamedWeights::expect_step(TensorRole role, int layer) const {
   const StreamStep& s = plan_.steps[step_];
@@ -136,6 +143,7 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
     piece.rows_per_read = rows_fitting(t, std::min<std::uint64_t>(read_buffers_.front().size(), options_.read_bytes));
     return piece;
   }
+#if SHOEHORN_THREADS
   Slot& slot = slots_[consumed_ % slots_.size()];
   std::unique_lock lock(mutex_);
   filled_.wait(lock, [&] { return slot.full; });
@@ -144,13 +152,16 @@ WeightPiece StreamedWeights::next(TensorRole role, int layer) {
   step_ = (step_ + 1) % plan_.steps.size();
   holding_ = true;
   return {slot.matrix, s.first_row, s.last, true};
+#else
+  throw Error("internal error: a prefetched stream in a build without threads");
+#endif
 }
 
 // Takes a free read buffer, polling while every one is taken (only when more threads multiply
 // than there are readers). A thread takes the buffer it had last when it is free: its lines are
 // in that core's cache, where writing them again costs no transfer from another core.
 std::span<std::byte> StreamedWeights::claim_buffer(int& index) {
-  thread_local std::size_t last = 0;
+  SHOEHORN_THREAD_LOCAL std::size_t last = 0;
   const std::size_t n = read_buffers_.size();
   for (;;) {
     for (std::size_t k = 0; k < n; ++k) {
@@ -196,12 +207,14 @@ void StreamedWeights::done() {
     source_.check_unchanged();
     return;
   }
+#if SHOEHORN_THREADS
   {
     const std::lock_guard lock(mutex_);
     slots_[consumed_ % slots_.size()].full = false;
   }
   ++consumed_;
   emptied_.notify_all();
+#endif
 }
 
 EmbeddingRow StreamedWeights::embedding(int token) {

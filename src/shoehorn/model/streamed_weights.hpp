@@ -7,22 +7,28 @@
 //   while the rows are in that core's cache. Copying from the page cache is what bounds a warm
 //   stream, several threads copy faster than one, and rows copied by another core reach the
 //   multiplying one no faster than memory.
-// - One slow drive (emulated media): a prefetch thread reads the next piece of rows (in the
+// - One slow drive (emulated media), where there are threads: a prefetch thread reads the next piece of rows (in the
 //   forward pass's order, which repeats every pass) while the forward pass computes with the
 //   current one, so reading overlaps compute, a piece at a time as a drive reads best.
+//   Without threads (a bare machine) every source is read on demand: the forward pass waits
+//   for each read, in the order it needs the rows.
 //
 // Faults never become wrong tokens: a read error, a file that shrank or was written to since it
 // was opened, surface as an Error on the forward pass's thread.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <vector>
+
+#include "shoehorn/io/threads.hpp"
+#if SHOEHORN_THREADS
+#include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <vector>
+#endif
 
 #include "shoehorn/io/source.hpp"
 #include "shoehorn/memory/arena.hpp"
@@ -102,10 +108,12 @@ class StreamedWeights final : public WeightSource {
   // Prefetching.
   std::vector<Slot> slots_;
   std::size_t consumed_ = 0;  // streamed pieces the forward pass is done with
+#if SHOEHORN_THREADS
   mutable std::mutex mutex_;
   std::condition_variable filled_, emptied_;
   bool stopping_ = false;
   std::thread thread_;
+#endif
 
   std::atomic<std::uint64_t> bytes_read_ = 0, reads_ = 0;
 };

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
-#include <mutex>
 #include <type_traits>
 
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/threads.hpp"
 #include "shoehorn/kernels/ops.hpp"
 #include "shoehorn/quant/f16.hpp"
 
@@ -247,7 +247,7 @@ void Transformer::read_and_multiply(const PieceJob& job, int rows_per_read, cons
   if (per_task >= kRowTile) per_task = std::min(per_task, tile_rows_per_task(rows, tasks));
   tasks = (rows + per_task - 1) / per_task;
   std::atomic<bool> failed = false;
-  std::mutex error_mutex;
+  Mutex error_mutex;
   std::exception_ptr error;
   auto task = [&](int i) {
     if (failed.load(std::memory_order_relaxed)) return;
