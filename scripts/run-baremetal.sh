@@ -6,21 +6,25 @@
 # (code + data + bss + heap + stack high-water, within the 32 MiB) to stderr.
 #   scripts/run-baremetal.sh MODEL [-z TOKENIZER] [-t T] [-p P] [-s SEED] [-n STEPS] [-i PROMPT]
 #                            [--kernels PATH] [--kv-cache TYPE] [--chunk N] [--heap-reserve BYTES]
-# Builds the program first when needed (in SHOEHORN_BAREMETAL_BUILD, default build-arm).
+# Builds the program first when needed (in SHOEHORN_BAREMETAL_BUILD, default build-arm), unless
+# SHOEHORN_BAREMETAL_ELF names a program already built (the tests do).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${SHOEHORN_BAREMETAL_BUILD:-$root/build-arm}"
-elf="$build/src/shoehorn/targets/baremetal/shoehorn-baremetal.elf"
 if [ $# -eq 0 ]; then
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/arm-none-eabi.cmake" >&2
+elf="${SHOEHORN_BAREMETAL_ELF:-}"
+if [ -z "$elf" ]; then
+  build="${SHOEHORN_BAREMETAL_BUILD:-$root/build-arm}"
+  elf="$build/src/shoehorn/targets/baremetal/shoehorn-baremetal.elf"
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/arm-none-eabi.cmake" >&2
+  fi
+  cmake --build "$build" --target shoehorn-baremetal >&2
 fi
-cmake --build "$build" --target shoehorn-baremetal >&2
 
 # The host joins semihosting arguments with spaces (and qemu's option syntax gives commas a
 # meaning), so every byte of an argument but [A-Za-z0-9._/-] travels as %XX.

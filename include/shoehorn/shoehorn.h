@@ -132,7 +132,7 @@ shoehorn_status shoehorn_detokenize(const shoehorn_model* model, int32_t prev, i
 
 typedef struct shoehorn_context_params {
   int threads;         /* threads of the forward pass; 0 or 1: the caller's alone */
-  const char* kernels; /* "scalar", "avx2", "avx512", "amx", or NULL: the fastest this CPU runs.
+  const char* kernels; /* "scalar", "avx2", "avx512", "amx", "neon", "neon-dot", or NULL: the fastest this CPU runs.
                         * It is switched process-wide for each call: contexts that run at once
                         * on several threads must name the same path. */
   float temperature;   /* 0: greedy */

@@ -346,7 +346,7 @@ shoehorn_status shoehorn_context_new(shoehorn_model* model, const shoehorn_conte
     std::optional<kernels::KernelPath> path;
     if (p.kernels != nullptr) {
       path = kernels::parse_kernel_path(p.kernels);
-      require(path.has_value(), "kernels: not one of scalar, avx2, avx512, amx");
+      require(path.has_value(), "kernels: not one of scalar, avx2, avx512, amx, neon, neon-dot");
       const std::vector<kernels::KernelPath> supported = kernels::supported_kernel_paths();
       if (std::find(supported.begin(), supported.end(), *path) == supported.end()) {
         throw StatusError(SHOEHORN_UNSUPPORTED,

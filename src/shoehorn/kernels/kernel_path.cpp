@@ -10,10 +10,16 @@ namespace shoehorn::kernels {
 namespace {
 
 constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512,
-                                     KernelPath::amx};
+                                     KernelPath::amx, KernelPath::neon, KernelPath::neon_dot};
+
+// The SIMD kernels of a path on this build and CPU (x86.cpp, arm.cpp), or nullptr.
+const BlockKernels* simd_block_kernels(KernelPath path) {
+  const BlockKernels* x86 = x86_block_kernels(path);
+  return x86 != nullptr ? x86 : arm_block_kernels(path);
+}
 
 bool supported(KernelPath path) {
-  return path == KernelPath::scalar || x86_block_kernels(path) != nullptr;
+  return path == KernelPath::scalar || simd_block_kernels(path) != nullptr;
 }
 
 KernelPath fastest() { return supported_kernel_paths().back(); }
@@ -31,6 +37,8 @@ const char* to_string(KernelPath path) {
     case KernelPath::avx2: return "avx2";
     case KernelPath::avx512: return "avx512";
     case KernelPath::amx: return "amx";
+    case KernelPath::neon: return "neon";
+    case KernelPath::neon_dot: return "neon-dot";
   }
   return "?";
 }
@@ -65,10 +73,13 @@ ScopedKernelPath::ScopedKernelPath(std::optional<KernelPath> path) : previous_(k
 
 ScopedKernelPath::~ScopedKernelPath() { set_kernel_path(previous_); }
 
-bool interleaves_rows(KernelPath path) { return path != KernelPath::scalar; }
+// The ARM kernels multiply rows as the file has them.
+bool interleaves_rows(KernelPath path) {
+  return path == KernelPath::avx2 || path == KernelPath::avx512 || path == KernelPath::amx;
+}
 
 const BlockKernels& block_kernels(KernelPath path) {
-  const BlockKernels* simd = x86_block_kernels(path);
+  const BlockKernels* simd = simd_block_kernels(path);
   return simd != nullptr ? *simd : scalar_kernels();
 }
 

@@ -14,6 +14,8 @@ enum class KernelPath : unsigned char {
   avx2,    // x86-64 AVX2 + FMA + F16C
   avx512,  // x86-64 AVX-512 (F, BW, VL) with VNNI
   amx,     // AVX-512 with AMX-INT8 tiles for batches (Linux: the kernel's leave asked first)
+  neon,      // ARM NEON: 32-bit ARMv7 (built for it) or AArch64's Advanced SIMD
+  neon_dot,  // AArch64 with the dot-product instructions (SDOT)
 };
 
 const char* to_string(KernelPath path);

@@ -149,6 +149,8 @@ const BlockKernels* x86_block_kernels(KernelPath path) {
                           __builtin_cpu_supports("avx512vnni");
   switch (path) {
     case KernelPath::scalar:
+    case KernelPath::neon:
+    case KernelPath::neon_dot:
       return nullptr;
     case KernelPath::avx2:
       return has_avx2 ? &avx2_kernels : nullptr;

@@ -51,10 +51,12 @@ static int open_host_file(const char* path, host_file* file, shoehorn_reader* re
   return 0;
 }
 
-static int usage(const char* why) {
-  fprintf(stderr, "shoehorn-baremetal: %s\nusage: shoehorn-baremetal MODEL [-z TOKENIZER] [-t TEMP] "
-                  "[-p TOPP] [-s SEED] [-n STEPS] [-i PROMPT] [--kernels PATH] [--kv-cache TYPE] "
-                  "[--chunk N] [--heap-reserve BYTES]\n", why);
+/* A usage error: one line, exit status 2. */
+static int usage(const char* why, const char* flag) {
+  fprintf(stderr, "shoehorn-baremetal: usage error: %s%s%s (usage: shoehorn-baremetal MODEL "
+                  "[-z TOKENIZER] [-t TEMP] [-p TOPP] [-s SEED] [-n STEPS] [-i PROMPT] "
+                  "[--kernels PATH] [--kv-cache TYPE] [--chunk N] [--heap-reserve BYTES])\n",
+          why, flag != NULL ? " " : "", flag != NULL ? flag : "");
   return 2;
 }
 
@@ -69,11 +71,11 @@ static int parse_options(int argc, char** argv, options* o) {
   for (int i = 1; i < argc; ++i) {
     const char* flag = argv[i];
     if (flag[0] != '-') {
-      if (o->model != NULL) return usage("one model only");
+      if (o->model != NULL) return usage("one model only, not also", flag);
       o->model = flag;
       continue;
     }
-    if (i + 1 >= argc) return usage("a flag without its value");
+    if (i + 1 >= argc) return usage("no value after", flag);
     const char* value = argv[++i];
     char* end = NULL;
     if (strcmp(flag, "-z") == 0) o->tokenizer = value;
@@ -86,11 +88,11 @@ static int parse_options(int argc, char** argv, options* o) {
     else if (strcmp(flag, "-n") == 0) o->steps = (int)strtol(value, &end, 10);
     else if (strcmp(flag, "--chunk") == 0) o->chunk = (int)strtol(value, &end, 10);
     else if (strcmp(flag, "--heap-reserve") == 0) o->heap_reserve = strtoul(value, &end, 10);
-    else return usage("an unknown flag");
-    if (end != NULL && (*end != '\0' || end == value)) return usage("a flag's value is not a number");
+    else return usage("unknown flag", flag);
+    if (end != NULL && (*end != '\0' || end == value)) return usage("not a number after", flag);
   }
-  if (o->model == NULL) return usage("no model");
-  if (o->steps < 0 || o->chunk < 0) return usage("-n and --chunk are at least 0");
+  if (o->model == NULL) return usage("no model", NULL);
+  if (o->steps < 0 || o->chunk < 0) return usage("-n and --chunk are at least 0", NULL);
   if (o->seed == 0) o->seed = (unsigned long long)time(NULL);
   return 0;
 }
