@@ -13,6 +13,9 @@ packages=(
   libopenblas0-openmp                       # LibTorch's BLAS: 6x the reference BLAS, OpenMP threads
   qemu-user g++-powerpc64-linux-gnu         # big-endian PowerPC 64 build, run under qemu
   g++-mipsel-linux-gnu                      # 32-bit little-endian MIPS build (32-bit size_t), under qemu
+  g++-aarch64-linux-gnu                     # AArch64 build (NEON, SDOT), under qemu
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+  qemu-system-arm                           # the bare-metal ARM board (32 MiB, no OS), semihosting
   clang libclang-rt-14-dev                  # libFuzzer targets
   cc65                                      # NES cartridge: ca65, ld65 (and sim65)
   xz-utils                                  # docs/NES.md's compression baseline

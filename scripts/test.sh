@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: native, ASan+UBSan, big-endian PowerPC 64 under qemu,
-# and every fuzz target over its corpus for a short while.
+# The whole test suite, as CI runs it: native, ASan+UBSan, big-endian PowerPC 64 (VMX), AArch64
+# (NEON) and 32-bit MIPS under qemu, the bare-metal ARM board (32 MiB, no operating system)
+# under qemu-system-arm, and every fuzz target over its corpus for a short while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
@@ -61,6 +62,28 @@ cmake -G Ninja -B build-ppc64 -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -D
 cmake --build build-ppc64
 check_test_count build-ppc64 ppc64
 ctest --test-dir build-ppc64 -j "$jobs" --output-on-failure
+
+step "AArch64 build and tests under qemu"
+cmake -G Ninja -B build-aarch64 -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_EXAMPLES=OFF \
+  -DSHOEHORN_TRAINER=OFF -DSHOEHORN_REQUIRE_ALL=ON -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64.cmake
+cmake --build build-aarch64
+check_test_count build-aarch64 aarch64
+ctest --test-dir build-aarch64 -j "$jobs" --output-on-failure
+
+step "32-bit MIPS build and tests under qemu"
+cmake -G Ninja -B build-mipsel -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_EXAMPLES=OFF \
+  -DSHOEHORN_TRAINER=OFF -DSHOEHORN_REQUIRE_ALL=ON -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mipsel.cmake
+cmake --build build-mipsel
+check_test_count build-mipsel mipsel
+ctest --test-dir build-mipsel -j "$jobs" --output-on-failure
+
+step "bare-metal ARM board (32 MiB, no operating system) under qemu-system-arm"
+# The native build's shoehorn writes the model the board streams, and its tokens.
+cmake -G Ninja -B build-arm -DCMAKE_BUILD_TYPE=Release -DSHOEHORN_WERROR=ON -DSHOEHORN_REQUIRE_ALL=ON \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/arm-none-eabi.cmake -DSHOEHORN_HOST_SHOEHORN="$PWD/build/shoehorn"
+cmake --build build-arm
+check_test_count build-arm baremetal
+ctest --test-dir build-arm -j "$jobs" --output-on-failure
 
 step "fuzz targets (${parser_fuzz_seconds}s for each file parser, ${fuzz_seconds}s for the others)"
 CXX=clang++ cmake -G Ninja -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \

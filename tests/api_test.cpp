@@ -1,13 +1,18 @@
-// The C interface from C++: its handles live in the caller's block, and once a model is open
-// the per-token calls (forward, sample) allocate nothing (counted with a replaced operator new).
+// The C interface from C++: its handles live in the caller's block, once a model is open the
+// per-token calls (forward, sample) allocate nothing (counted with a replaced operator new), and
+// each context keeps its own kernel path.
 #include <gtest/gtest.h>
 #include <shoehorn/shoehorn.h>
 
+#include <atomic>
 #include <cstring>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "heap_counter.hpp"
 #include "shoehorn/io/size.hpp"
+#include "shoehorn/kernels/kernel_path.hpp"
 #include "test_util.hpp"
 
 namespace shoehorn::test {
@@ -59,6 +64,62 @@ TEST(Api, HandlesLiveInTheBlockAndTokensAllocateNothing) {
   }
   EXPECT_EQ(heap_allocations(), before) << "forward and sample allocated";
   shoehorn_close(m);
+}
+
+// One generation of a model (a GGUF with its tokenizer) on a kernel path (NULL: the default);
+// on_token also runs for each token.
+template <class OnToken>
+std::string generate_text(const std::vector<std::byte>& file, const char* kernels, OnToken on_token) {
+  const shoehorn_reader model = reader_of(file, "stories260K-q8_0.gguf");
+  shoehorn_error error;
+  shoehorn_memory_info info;
+  EXPECT_EQ(shoehorn_plan(&model, 0, nullptr, &info, &error), SHOEHORN_OK) << error.message;
+  std::vector<std::byte> block(to_size(info.block_bytes, "block"));
+  shoehorn_model* m = nullptr;
+  shoehorn_context* c = nullptr;
+  shoehorn_context_params params;
+  shoehorn_default_context_params(&params);
+  params.kernels = kernels;
+  params.seed = 42;
+  EXPECT_EQ(shoehorn_open(&model, nullptr, nullptr, block.data(), block.size(), &m, &error), SHOEHORN_OK)
+      << error.message;
+  EXPECT_EQ(shoehorn_context_new(m, &params, &c, &error), SHOEHORN_OK) << error.message;
+  struct Run {
+    std::string text;
+    OnToken* on_token;
+  } run{"", &on_token};
+  const shoehorn_token_fn append = [](void* user, int32_t, const char* text, size_t length) {
+    Run& r = *static_cast<Run*>(user);
+    r.text.append(text, length);
+    (*r.on_token)();
+    return 0;
+  };
+  EXPECT_EQ(shoehorn_generate(c, "Once upon a time", 200, append, &run, nullptr, &error), SHOEHORN_OK)
+      << error.message;
+  shoehorn_close(m);
+  return run.text;
+}
+
+// Two contexts at once on two threads, one on the scalar path and one on the fastest: each
+// computes on its own path while the process's stays as it was (a context once switched the
+// process's path for each call), and both write the text of one context alone.
+TEST(Api, ContextsOnTwoThreadsKeepTheirOwnKernelPaths) {
+  const std::vector<std::byte> file = read_bytes(stories260k_gguf("q8_0"));
+  const kernels::KernelPath process_path = kernels::kernel_path();
+  const std::string fastest = kernels::to_string(kernels::supported_kernel_paths().back());
+  std::atomic<int> process_path_changed = 0;
+  const auto watch = [&] { process_path_changed += kernels::kernel_path() != process_path; };
+  const std::string alone = generate_text(file, nullptr, watch);
+  ASSERT_GT(alone.size(), 100u);
+  std::string scalar, simd;
+  std::thread a([&] { scalar = generate_text(file, "scalar", watch); });
+  std::thread b([&] { simd = generate_text(file, fastest.c_str(), watch); });
+  a.join();
+  b.join();
+  EXPECT_EQ(scalar, alone);
+  EXPECT_EQ(simd, alone);
+  EXPECT_EQ(process_path_changed.load(), 0);
+  EXPECT_EQ(kernels::kernel_path(), process_path);
 }
 
 }  // namespace

@@ -22,13 +22,7 @@ namespace {
 
 using kernels::KernelPath;
 
-Model stories260k_as(const std::string& quant) {
-  const std::string path = scratch_path("kernels-stories260K-" + quant + ".gguf");
-  const CliResult r = run_cli({"convert", shared_path("models/stories260K.bin"), path, "--quant",
-                               quant, "-z", shared_path("models/tok512.bin")});
-  EXPECT_EQ(r.status, 0) << r.err;
-  return load_model(path);
-}
+Model stories260k_as(const std::string& quant) { return load_model(stories260k_gguf(quant)); }
 
 // Logits of positions 0..n-1, one forward() at a time.
 std::vector<float> sequential_logits(Transformer& t, const std::vector<int>& tokens) {
@@ -116,8 +110,7 @@ TEST(Kernels, SmallerCachesAreTheSameOnEveryPathAndNearF32) {
 // A model loaded with its Q8_0 rows interleaved runs the bits of the file's layout.
 TEST(Kernels, InterleavedModelIsTheSameOnEveryPath) {
   for (const std::string quant : {"q8_0", "q4_0"}) {
-    (void)stories260k_as(quant);
-    const std::string file = scratch_path("kernels-stories260K-" + quant + ".gguf");
+    const std::string file = stories260k_gguf(quant);
     const Model plain = load_model(file);
     PlannedModelOptions options;
     options.layout = RowLayout::interleaved;
@@ -150,8 +143,7 @@ TEST(Kernels, EveryPathWritesTheRecordedText) {
   const std::string llama2c = read_text(shared_path("testdata/llama2c-reference/greedy-lily.txt"));
   const std::string q4_0 = read_text(data_path("gguf/llamacpp-q4_0-greedy-lily.txt"));
   for (const char* quant : {"q8_0", "q4_0"}) {
-    (void)stories260k_as(quant);
-    const std::string path = scratch_path(std::string("kernels-stories260K-") + quant + ".gguf");
+    const std::string path = stories260k_gguf(quant);
     for (const KernelPath path_kind : kernels::supported_kernel_paths()) {
       const CliResult r = run_cli({"run", path, "-t", "0", "-n", "120", "-i",
                                    "Lily and Ben went to the", "--kernels",
@@ -218,8 +210,7 @@ TEST(Kernels, EvalIsTheSameForAnyThreadsAndPath) {
   std::vector<std::byte> bytes(text.size());
   std::memcpy(bytes.data(), text.data(), text.size());
   write_bytes(path, bytes);
-  (void)stories260k_as("q8_0");
-  const std::string model = scratch_path("kernels-stories260K-q8_0.gguf");
+  const std::string model = stories260k_gguf("q8_0");
   auto bits_per_byte = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args{"eval", model, "--data", path, "--json"};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -128,7 +128,7 @@ TEST(Kernels, ScalarIsAlwaysSupportedAndNamesRoundTrip) {
   EXPECT_EQ(paths.front(), KernelPath::scalar);
   EXPECT_EQ(kernels::kernel_path(), paths.back());  // the fastest by default
   for (const KernelPath path : {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512,
-                                KernelPath::amx, KernelPath::neon, KernelPath::neon_dot}) {
+                                KernelPath::amx, KernelPath::neon, KernelPath::neon_dot, KernelPath::vmx}) {
     EXPECT_EQ(kernels::parse_kernel_path(kernels::to_string(path)), path);
   }
   EXPECT_FALSE(kernels::parse_kernel_path("sse9"));
@@ -140,6 +140,8 @@ TEST(Kernels, ScalarIsAlwaysSupportedAndNamesRoundTrip) {
 #endif
 #if defined(__ARM_NEON)
   EXPECT_EQ(paths[1], KernelPath::neon);
+#elif defined(__powerpc__) && defined(__linux__)
+  EXPECT_EQ(paths.back(), KernelPath::vmx);  // qemu's ppc64 has AltiVec
 #elif !defined(__x86_64__)
   EXPECT_EQ(paths.size(), 1u);
 #endif

@@ -17,6 +17,10 @@ std::string data_path(const std::string& relative);
 // A fresh directory for this test's files, inside the build tree.
 std::string scratch_path(const std::string& name);
 
+// stories260K (with tok512) converted by `shoehorn convert --quant quant` into the scratch
+// folder: the GGUF's path.
+std::string stories260k_gguf(const std::string& quant);
+
 std::string read_text(const std::string& path);
 std::vector<std::byte> read_bytes(const std::string& path);
 void write_bytes(const std::string& path, const std::vector<std::byte>& bytes);

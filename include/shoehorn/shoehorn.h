@@ -131,10 +131,11 @@ shoehorn_status shoehorn_detokenize(const shoehorn_model* model, int32_t prev, i
                                     const char** text, size_t* length, shoehorn_error* error);
 
 typedef struct shoehorn_context_params {
-  int threads;         /* threads of the forward pass; 0 or 1: the caller's alone */
-  const char* kernels; /* "scalar", "avx2", "avx512", "amx", "neon", "neon-dot", or NULL: the fastest this CPU runs.
-                        * It is switched process-wide for each call: contexts that run at once
-                        * on several threads must name the same path. */
+  int threads;         /* threads of the forward pass; 0 or 1: the caller's alone (a build
+                        * without threads, as on a bare machine, refuses more) */
+  const char* kernels; /* "scalar", "avx2", "avx512", "amx", "neon", "neon-dot", "vmx", or NULL:
+                        * the fastest this CPU runs. Each context keeps its own (contexts on
+                        * several threads may differ); every path gives the same bits. */
   float temperature;   /* 0: greedy */
   float topp;          /* nucleus sampling; 1: off */
   uint64_t seed;       /* llama2.c's xorshift seed */

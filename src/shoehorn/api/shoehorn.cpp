@@ -14,6 +14,7 @@
 #include "shoehorn/format/planned_model.hpp"
 #include "shoehorn/generate/generate.hpp"
 #include "shoehorn/io/error.hpp"
+#include "shoehorn/io/threads.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/kernels/thread_pool.hpp"
 #include "shoehorn/memory/arena.hpp"
@@ -123,7 +124,6 @@ struct shoehorn_context {
 
   shoehorn_model& model;
   std::size_t block_mark;  // the model's block before this context took from it
-  std::optional<kernels::KernelPath> kernels;
   std::unique_ptr<ThreadPool> pool;  // none: the calling thread alone
   Sampler sampler;
   Transformer transformer;
@@ -187,11 +187,12 @@ shoehorn_context::shoehorn_context(shoehorn_model& m, const shoehorn_context_par
                                    std::optional<kernels::KernelPath> path)
     : model(m),
       block_mark(m.block.used()),
-      kernels(path),
       pool(params.threads > 1 ? std::make_unique<ThreadPool>(params.threads) : nullptr),
       sampler(m.planned.model().config().vocab_size, {params.temperature, params.topp, params.seed}),
       transformer(m.planned.model(), m.planned.plan().positions, pool.get(), m.planned.plan().batch,
-                  &m.planned.weights(), Logits::last, m.planned.plan().kv_cache, &m.block) {}
+                  &m.planned.weights(), Logits::last, m.planned.plan().kv_cache, &m.block) {
+  if (path) transformer.set_kernel_path(*path);  // this context's own, whatever others run
+}
 
 extern "C" {
 
@@ -343,10 +344,13 @@ shoehorn_status shoehorn_context_new(shoehorn_model* model, const shoehorn_conte
     shoehorn_default_context_params(&p);
     if (params != nullptr) p = *params;
     require(p.threads >= 0, "threads: below 0");
+    if (p.threads > 1 && !kHaveThreads) {
+      throw StatusError(SHOEHORN_UNSUPPORTED, "threads: this build has none (a bare machine); 0 or 1");
+    }
     std::optional<kernels::KernelPath> path;
     if (p.kernels != nullptr) {
       path = kernels::parse_kernel_path(p.kernels);
-      require(path.has_value(), "kernels: not one of scalar, avx2, avx512, amx, neon, neon-dot");
+      require(path.has_value(), "kernels: not one of scalar, avx2, avx512, amx, neon, neon-dot, vmx");
       const std::vector<kernels::KernelPath> supported = kernels::supported_kernel_paths();
       if (std::find(supported.begin(), supported.end(), *path) == supported.end()) {
         throw StatusError(SHOEHORN_UNSUPPORTED,
@@ -380,7 +384,6 @@ shoehorn_status shoehorn_forward(shoehorn_context* context, int32_t token, int p
     require(token >= 0 && token < context->transformer.config().vocab_size,
             "token: outside the vocabulary");
     require(pos >= 0 && pos < context->transformer.max_positions(), "pos: outside the plan's positions");
-    const kernels::ScopedKernelPath path(context->kernels);
     *logits = context->transformer.forward(token, pos).data();
   });
 }
@@ -401,7 +404,6 @@ shoehorn_status shoehorn_generate(shoehorn_context* context, const char* prompt,
     require(context != nullptr, "context: NULL");
     const int positions = context->transformer.max_positions();
     require(steps >= 0 && steps <= positions, "steps: outside 0..the plan's positions");
-    const kernels::ScopedKernelPath path(context->kernels);
     const TokenSink sink = [on_token, user](int token, std::string_view text) {
       return on_token == nullptr || on_token(user, token, text_of(text), text.size()) == 0;
     };

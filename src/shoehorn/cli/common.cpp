@@ -225,8 +225,8 @@ int thread_count(int requested) {
 }
 
 void add_kernels_option(CLI::App& cmd, std::string& kernels) {
-  cmd.add_option("--kernels", kernels, "Kernel path: scalar, avx2, avx512, amx, neon or neon-dot (default: the fastest)")
-      ->check(CLI::IsMember({"scalar", "avx2", "avx512", "amx", "neon", "neon-dot"}));
+  cmd.add_option("--kernels", kernels, "Kernel path: scalar, avx2, avx512, amx, neon, neon-dot or vmx (default: the fastest)")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512", "amx", "neon", "neon-dot", "vmx"}));
 }
 
 KernelPathScope::KernelPathScope(const std::string& name)

@@ -99,8 +99,9 @@ const BlockKernels& block_kernels(KernelPath path);
 
 // x86.cpp: the SIMD kernels of a path, or nullptr where this build or CPU has none.
 const BlockKernels* x86_block_kernels(KernelPath path);
-// arm.cpp: the same for the ARM paths.
+// arm.cpp, ppc.cpp: the same for the ARM and PowerPC paths.
 const BlockKernels* arm_block_kernels(KernelPath path);
+const BlockKernels* ppc_block_kernels(KernelPath path);
 
 // ---- Q6_K, Q3_K, IQ4_XS, TQ1_0, TQ2_0 over Q8_K inputs ------------------------------------
 // One exact integer per block: the sum over its sub-blocks of the sub-block's integer scale

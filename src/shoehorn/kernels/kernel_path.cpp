@@ -10,12 +10,14 @@ namespace shoehorn::kernels {
 namespace {
 
 constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512,
-                                     KernelPath::amx, KernelPath::neon, KernelPath::neon_dot};
+                                     KernelPath::amx, KernelPath::neon, KernelPath::neon_dot,
+                                     KernelPath::vmx};
 
-// The SIMD kernels of a path on this build and CPU (x86.cpp, arm.cpp), or nullptr.
+// The SIMD kernels of a path on this build and CPU (x86.cpp, arm.cpp, ppc.cpp), or nullptr.
 const BlockKernels* simd_block_kernels(KernelPath path) {
-  const BlockKernels* x86 = x86_block_kernels(path);
-  return x86 != nullptr ? x86 : arm_block_kernels(path);
+  if (const BlockKernels* k = x86_block_kernels(path)) return k;
+  if (const BlockKernels* k = arm_block_kernels(path)) return k;
+  return ppc_block_kernels(path);
 }
 
 bool supported(KernelPath path) {
@@ -39,6 +41,7 @@ const char* to_string(KernelPath path) {
     case KernelPath::amx: return "amx";
     case KernelPath::neon: return "neon";
     case KernelPath::neon_dot: return "neon-dot";
+    case KernelPath::vmx: return "vmx";
   }
   return "?";
 }
@@ -60,10 +63,14 @@ std::vector<KernelPath> supported_kernel_paths() {
 
 KernelPath kernel_path() { return current().load(std::memory_order_relaxed); }
 
-void set_kernel_path(KernelPath path) {
+void require_supported(KernelPath path) {
   if (!supported(path)) {
     throw Error(std::string("kernels ") + to_string(path) + " are not supported on this machine");
   }
+}
+
+void set_kernel_path(KernelPath path) {
+  require_supported(path);
   current().store(path, std::memory_order_relaxed);
 }
 

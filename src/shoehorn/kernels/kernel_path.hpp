@@ -16,6 +16,7 @@ enum class KernelPath : unsigned char {
   amx,     // AVX-512 with AMX-INT8 tiles for batches (Linux: the kernel's leave asked first)
   neon,      // ARM NEON: 32-bit ARMv7 (built for it) or AArch64's Advanced SIMD
   neon_dot,  // AArch64 with the dot-product instructions (SDOT)
+  vmx,       // PowerPC AltiVec / VMX (the big-endian ppc64 build; the Xbox 360's VMX128)
 };
 
 const char* to_string(KernelPath path);
@@ -23,8 +24,12 @@ std::optional<KernelPath> parse_kernel_path(std::string_view name);
 
 // The paths this build and this CPU can run, scalar first; the last is the fastest.
 std::vector<KernelPath> supported_kernel_paths();
+// Throws Error when this build or CPU cannot run `path`.
+void require_supported(KernelPath path);
 
-// The path in use: the fastest supported one until set_kernel_path picks another.
+// The process's path: the fastest supported one until set_kernel_path picks another. What a
+// Transformer starts with (it may then keep a path of its own), and what kernel calls that name
+// no path use.
 KernelPath kernel_path();
 // Throws Error when this build or CPU cannot run `path`.
 void set_kernel_path(KernelPath path);

@@ -58,11 +58,11 @@ void Activations::add(WeightType weights) {
 }
 
 MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float> x, int positions,
-                          const InputScratch& scratch) {
+                          const InputScratch& scratch, KernelPath path) {
   MatvecInput in;
   in.f32 = x;
   in.positions = positions;
-  const BlockKernels& k = block_kernels(kernel_path());
+  const BlockKernels& k = block_kernels(path);
   for (const Matrix& w : readers) {
     const WeightType act = traits(w.type).activation;
     if (act == WeightType::q8_group && in.q.empty()) {
@@ -97,46 +97,47 @@ MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float
   return in;
 }
 
-void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out) {
-  block_kernels(kernel_path()).quantize_q8_0(x, out);
+void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out, KernelPath path) {
+  block_kernels(path).quantize_q8_0(x, out);
 }
 
 void attention_scores(std::span<float> scores, const float* q, const float* keys, int head_size,
-                      float scale) {
-  block_kernels(kernel_path()).attention_scores(scores.data(), q, keys,
+                      float scale, KernelPath path) {
+  block_kernels(path).attention_scores(scores.data(), q, keys,
                                                 static_cast<int>(scores.size()), head_size, scale);
 }
 
 void attention_scores(std::span<float> scores, const float* q, const std::uint16_t* keys,
-                      int head_size, float scale) {
-  block_kernels(kernel_path()).attention_scores_f16(scores.data(), q, keys,
+                      int head_size, float scale, KernelPath path) {
+  block_kernels(path).attention_scores_f16(scores.data(), q, keys,
                                                     static_cast<int>(scores.size()), head_size, scale);
 }
 
-void attention_mix(std::span<float> out, std::span<const float> weights, const float* values) {
-  block_kernels(kernel_path()).attention_mix(out.data(), weights.data(), values,
+void attention_mix(std::span<float> out, std::span<const float> weights, const float* values,
+                   KernelPath path) {
+  block_kernels(path).attention_mix(out.data(), weights.data(), values,
                                              static_cast<int>(weights.size()),
                                              static_cast<int>(out.size()));
 }
 
 void attention_mix(std::span<float> out, std::span<const float> weights,
-                   const std::uint16_t* values) {
-  block_kernels(kernel_path()).attention_mix_f16(out.data(), weights.data(), values,
+                   const std::uint16_t* values, KernelPath path) {
+  block_kernels(path).attention_mix_f16(out.data(), weights.data(), values,
                                                  static_cast<int>(weights.size()),
                                                  static_cast<int>(out.size()));
 }
 
 void attention_scores(std::span<float> scores, const float* q, const std::int8_t* keys,
-                      const float* key_scales, int head_size, float scale) {
-  block_kernels(kernel_path()).attention_scores_q8(scores.data(), q, keys,
+                      const float* key_scales, int head_size, float scale, KernelPath path) {
+  block_kernels(path).attention_scores_q8(scores.data(), q, keys,
                                                    static_cast<int>(scores.size()), head_size, scale);
   for (std::size_t t = 0; t < scores.size(); ++t) scores[t] *= key_scales[t];
 }
 
 void attention_mix(std::span<float> out, std::span<float> weights, const std::int8_t* values,
-                   const float* value_scales) {
+                   const float* value_scales, KernelPath path) {
   for (std::size_t t = 0; t < weights.size(); ++t) weights[t] *= value_scales[t];
-  block_kernels(kernel_path()).attention_mix_q8(out.data(), weights.data(), values,
+  block_kernels(path).attention_mix_q8(out.data(), weights.data(), values,
                                                 static_cast<int>(weights.size()),
                                                 static_cast<int>(out.size()));
 }
@@ -158,8 +159,8 @@ void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums)
 }
 
 void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
-                 int row_begin, int row_end) {
-  const RowsFn rows = block_kernels(kernel_path()).rows[static_cast<std::size_t>(w.type)];
+                 int row_begin, int row_end, KernelPath path) {
+  const RowsFn rows = block_kernels(path).rows[static_cast<std::size_t>(w.type)];
   if (rows == nullptr) throw Error(std::string("internal error: no kernel multiplies ") + to_string(w.type));
   rows(out, out_stride, w, in, row_begin, row_end);
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/quant/blocks.hpp"
 #include "shoehorn/quant/matrix.hpp"
 
@@ -79,10 +80,11 @@ InputScratch input_scratch(Allocate& allocate, const Activations& a, std::size_t
 // current kernel path (the same bits on every path). Groups and blocks never straddle two
 // vectors (the vectors' length is a multiple of each).
 MatvecInput prepare_input(std::span<const Matrix> readers, std::span<const float> x, int positions,
-                          const InputScratch& scratch);
+                          const InputScratch& scratch, KernelPath path = kernel_path());
 
 // ggml's quantize_q8_0 of a batch of inputs, on the current kernel path (the same bits).
-void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out);
+void quantize_input_q8_0(std::span<const float> x, std::span<BlockQ8_0> out,
+                         KernelPath path = kernel_path());
 // Each block's sum of its 32 values.
 void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums);
 
@@ -91,10 +93,10 @@ void block_sums(std::span<const BlockQ8_0> blocks, std::span<std::int32_t> sums)
 // see block_rows.hpp), the same on every kernel path and for any batch. out_stride is
 // w.rows for a whole matrix, more when w is a piece of a larger one's rows.
 void matvec_rows(float* out, std::size_t out_stride, const Matrix& w, const MatvecInput& in,
-                 int row_begin, int row_end);
+                 int row_begin, int row_end, KernelPath path = kernel_path());
 inline void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput& in,
-                        int row_begin, int row_end) {
-  matvec_rows(out.data(), static_cast<std::size_t>(w.rows), w, in, row_begin, row_end);
+                        int row_begin, int row_end, KernelPath path = kernel_path()) {
+  matvec_rows(out.data(), static_cast<std::size_t>(w.rows), w, in, row_begin, row_end, path);
 }
 
 // One attention head over `count` cached positions (head_size floats each, one after another),
@@ -102,12 +104,13 @@ inline void matvec_rows(std::span<float> out, const Matrix& w, const MatvecInput
 // out = sum over t of weights[t] * values[t].
 // The cache holds floats or half floats (std::uint16_t bits).
 void attention_scores(std::span<float> scores, const float* q, const float* keys, int head_size,
-                      float scale);
+                      float scale, KernelPath path = kernel_path());
 void attention_scores(std::span<float> scores, const float* q, const std::uint16_t* keys,
-                      int head_size, float scale);
-void attention_mix(std::span<float> out, std::span<const float> weights, const float* values);
+                      int head_size, float scale, KernelPath path = kernel_path());
+void attention_mix(std::span<float> out, std::span<const float> weights, const float* values,
+                   KernelPath path = kernel_path());
 void attention_mix(std::span<float> out, std::span<const float> weights,
-                   const std::uint16_t* values);
+                   const std::uint16_t* values, KernelPath path = kernel_path());
 
 // Or it holds int8 vectors, each cached vector being its values times its scale (one scale per
 // position and head, from quantize_cached). The integers take the float arithmetic above, and
@@ -115,9 +118,10 @@ void attention_mix(std::span<float> out, std::span<const float> weights,
 // key_scales[t], and the mix weighs position t by weights[t] * value_scales[t] (weights is
 // overwritten with those products).
 void attention_scores(std::span<float> scores, const float* q, const std::int8_t* keys,
-                      const float* key_scales, int head_size, float scale);
+                      const float* key_scales, int head_size, float scale,
+                      KernelPath path = kernel_path());
 void attention_mix(std::span<float> out, std::span<float> weights, const std::int8_t* values,
-                   const float* value_scales);
+                   const float* value_scales, KernelPath path = kernel_path());
 
 // One vector into an int8 cache: out[i] = round(v[i] / s) with s = max |v[i]| / 127; returns s.
 float quantize_cached(std::span<const float> v, std::int8_t* out);

@@ -151,6 +151,7 @@ const BlockKernels* x86_block_kernels(KernelPath path) {
     case KernelPath::scalar:
     case KernelPath::neon:
     case KernelPath::neon_dot:
+    case KernelPath::vmx:
       return nullptr;
     case KernelPath::avx2:
       return has_avx2 ? &avx2_kernels : nullptr;

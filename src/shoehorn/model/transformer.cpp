@@ -211,7 +211,8 @@ void Transformer::matmul(std::initializer_list<Product> products, std::span<cons
     formats[i] = tensor_of(model_.weights, p.role, p.layer);
   }
   const MatvecInput in =
-      kernels::prepare_input(std::span(formats).first(products.size()), x, positions, scratch);
+      kernels::prepare_input(std::span(formats).first(products.size()), x, positions, scratch,
+                             kernel_path_);
   std::array<PieceJob, kMaxJobs> jobs;
   std::size_t gathered = 0;
   for (const Product& p : products) {
@@ -254,7 +255,7 @@ void Transformer::read_and_multiply(const PieceJob& job, int rows_per_read, cons
     const int first = i * per_task, count = std::min(rows, first + per_task) - first;
     try {
       const ReadRows read = weights_->read_rows(first, count);
-      kernels::matvec_rows(job.out + first, job.stride, read.matrix, in, 0, count);
+      kernels::matvec_rows(job.out + first, job.stride, read.matrix, in, 0, count, kernel_path_);
       weights_->release(read);
     } catch (...) {
       const std::lock_guard lock(error_mutex);
@@ -278,7 +279,7 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
   for (const PieceJob& j : jobs) work += static_cast<std::int64_t>(j.w.rows) * j.w.cols;
   work *= in.positions;
   if (pool_ == nullptr || pool_->size() == 1 || work < parallel_work) {
-    for (const PieceJob& j : jobs) kernels::matvec_rows(j.out, j.stride, j.w, in, 0, j.w.rows);
+    for (const PieceJob& j : jobs) kernels::matvec_rows(j.out, j.stride, j.w, in, 0, j.w.rows, kernel_path_);
     return;
   }
   std::array<int, kMaxJobs + 1> first_task{};  // each job's first task
@@ -294,7 +295,8 @@ void Transformer::run_jobs(std::span<const PieceJob> jobs, const MatvecInput& in
     while (task >= first_task[k + 1]) ++k;
     const PieceJob& j = jobs[k];
     const int begin = (task - first_task[k]) * rows_per_task[k];
-    kernels::matvec_rows(j.out, j.stride, j.w, in, begin, std::min(j.w.rows, begin + rows_per_task[k]));
+    kernels::matvec_rows(j.out, j.stride, j.w, in, begin, std::min(j.w.rows, begin + rows_per_task[k]),
+                         kernel_path_);
   };
   pool_->run(first_task[jobs.size()], rows);
 }
@@ -391,16 +393,17 @@ void Transformer::attend_head_over(std::span<const Cached> keys, std::span<const
   if constexpr (std::is_same_v<Cached, std::int8_t>) {
     const std::size_t scales = scale_offset(layer, h / c.kv_mul(), 0);
     kernels::attention_scores(att, s_.q.data() + vector, keys.data() + head,
-                              cache_.key_scales.data() + scales, head_size, scale);
+                              cache_.key_scales.data() + scales, head_size, scale, kernel_path_);
     kernels::softmax(att);
-    kernels::attention_mix(out, att, values.data() + head, cache_.value_scales.data() + scales);
+    kernels::attention_mix(out, att, values.data() + head, cache_.value_scales.data() + scales,
+                           kernel_path_);
   } else {
     const std::span<float> q = s_.q.subspan(vector, static_cast<std::size_t>(head_size));
     if constexpr (std::is_same_v<Cached, std::uint16_t>) round_to_half(q);
-    kernels::attention_scores(att, q.data(), keys.data() + head, head_size, scale);
+    kernels::attention_scores(att, q.data(), keys.data() + head, head_size, scale, kernel_path_);
     kernels::softmax(att);
     if constexpr (std::is_same_v<Cached, std::uint16_t>) round_to_half(att);
-    kernels::attention_mix(out, att, values.data() + head);
+    kernels::attention_mix(out, att, values.data() + head, kernel_path_);
   }
 }
 
@@ -416,6 +419,11 @@ void Transformer::attention(int layer, int pos, int batch) {
   } else {
     pool_->run(tasks, head);
   }
+}
+
+void Transformer::set_kernel_path(kernels::KernelPath path) {
+  kernels::require_supported(path);
+  kernel_path_ = path;
 }
 
 std::span<float> Transformer::forward(int token, int pos) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shoehorn/kernels/kernel_path.hpp"
 #include "shoehorn/kernels/ops.hpp"
 #include "shoehorn/kernels/thread_pool.hpp"
 #include "shoehorn/memory/arena.hpp"
@@ -124,6 +125,11 @@ class Transformer {
   int max_positions() const { return max_positions_; }
   int max_batch() const { return max_batch_; }
   Logits logits_kept() const { return logits_kept_; }
+  // The kernel path this transformer computes with: the current one when it was made, until
+  // set here (each transformer its own, so contexts on several threads may differ). Throws
+  // Error when this build or CPU cannot run it. Every path gives the same bits.
+  kernels::KernelPath kernel_path() const { return kernel_path_; }
+  void set_kernel_path(kernels::KernelPath path);
   std::size_t state_bytes() const { return arena_.capacity(); }
 
  private:
@@ -162,6 +168,7 @@ class Transformer {
   int max_positions_;
   int max_batch_;
   ThreadPool* pool_;
+  kernels::KernelPath kernel_path_ = kernels::kernel_path();
   ResidentWeights resident_;
   WeightSource* weights_;
   Logits logits_kept_;
