@@ -10,16 +10,14 @@
 #include <optional>
 #include <string>
 
+#include "shoehorn/api/session.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/format/planned_model.hpp"
 #include "shoehorn/generate/generate.hpp"
 #include "shoehorn/io/error.hpp"
 #include "shoehorn/io/threads.hpp"
 #include "shoehorn/kernels/kernel_path.hpp"
-#include "shoehorn/kernels/thread_pool.hpp"
 #include "shoehorn/memory/arena.hpp"
-#include "shoehorn/model/transformer.hpp"
-#include "shoehorn/sample/sampler.hpp"
 
 namespace {
 
@@ -124,9 +122,9 @@ struct shoehorn_context {
 
   shoehorn_model& model;
   std::size_t block_mark;  // the model's block before this context took from it
-  std::unique_ptr<ThreadPool> pool;  // none: the calling thread alone
-  Sampler sampler;
-  Transformer transformer;
+  Session session;
+  Transformer& transformer;
+  Sampler& sampler;
 };
 
 struct shoehorn_model {
@@ -183,16 +181,27 @@ shoehorn_model::shoehorn_model(std::unique_ptr<ByteSource> model, const ByteSour
       tokenizer(open_tokenizer(planned, tokenizer_source)),
       context_place(nullptr) {}
 
+namespace {
+
+SessionOptions session_options(shoehorn_model& m, const shoehorn_context_params& params,
+                               std::optional<kernels::KernelPath> path) {
+  SessionOptions o;
+  o.threads = params.threads;
+  o.path = path;  // this context's own, whatever others run
+  o.sampling = {params.temperature, params.topp, params.seed};
+  o.memory = &m.block;
+  return o;
+}
+
+}  // namespace
+
 shoehorn_context::shoehorn_context(shoehorn_model& m, const shoehorn_context_params& params,
                                    std::optional<kernels::KernelPath> path)
     : model(m),
       block_mark(m.block.used()),
-      pool(params.threads > 1 ? std::make_unique<ThreadPool>(params.threads) : nullptr),
-      sampler(m.planned.model().config().vocab_size, {params.temperature, params.topp, params.seed}),
-      transformer(m.planned.model(), m.planned.plan().positions, pool.get(), m.planned.plan().batch,
-                  &m.planned.weights(), Logits::last, m.planned.plan().kv_cache, &m.block) {
-  if (path) transformer.set_kernel_path(*path);  // this context's own, whatever others run
-}
+      session(m.planned, session_options(m, params, path)),
+      transformer(session.transformer()),
+      sampler(session.sampler()) {}
 
 extern "C" {
 
@@ -263,9 +272,8 @@ shoehorn_status shoehorn_open(const shoehorn_reader* model, const shoehorn_reade
 
     PlannedModelOptions options;
     options.request = plan_request(params_or_default(params), block_bytes);
-    // Interleaved rows suit every SIMD path and give the scalar path's bits too.
-    options.layout = kernels::interleaves_rows(kernels::kernel_path()) ? RowLayout::interleaved
-                                                                       : RowLayout::file;
+    // The process's path: contexts may pick others, which give the same bits on either layout.
+    options.layout = row_layout_for(std::nullopt);
     auto source = std::make_unique<ReaderSource>(*model);
     std::optional<ReaderSource> tokenizer_source;
     if (tokenizer != nullptr) tokenizer_source.emplace(*tokenizer);

@@ -6,6 +6,7 @@
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/api/session.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/generate/bench.hpp"
 #include "shoehorn/memory/rss.hpp"
@@ -24,16 +25,15 @@ struct BenchOptions {
   MemoryFlags memory;
 };
 
-void print_table(std::ostream& out, const std::string& path, int threads, const BenchResult& r,
-                 std::uint64_t peak_rss) {
+void print_table(std::ostream& out, const std::string& path, int threads, kernels::KernelPath path_kind,
+                 const BenchResult& r, std::uint64_t peak_rss) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "%s, %d thread%s, %s kernels, %d runs\n"
                 "prefill: %8.1f tok/s (median; %d prompt tokens)\n"
                 "decode:  %8.1f tok/s (median; %d tokens)\n"
                 "peak RSS: %.1f MiB\n",
-                path.c_str(), threads, threads == 1 ? "" : "s",
-                kernels::to_string(kernels::kernel_path()),
+                path.c_str(), threads, threads == 1 ? "" : "s", kernels::to_string(path_kind),
                 static_cast<int>(r.prefill_tok_s.size()), r.median_prefill(), r.prompt_tokens,
                 r.median_decode(), r.decode_tokens, static_cast<double>(peak_rss) / (1 << 20));
   out << line;
@@ -68,8 +68,8 @@ void print_bound(std::ostream& out, const Bound& b, double decode_tok_s) {
   out << line;
 }
 
-void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint64_t peak_rss,
-                const Bound& bound) {
+void print_json(std::ostream& out, int threads, kernels::KernelPath path_kind, const BenchResult& r,
+                std::uint64_t peak_rss, const Bound& bound) {
   char line[768];
   // New keys go after the first ones: scripts read this line.
   std::snprintf(line, sizeof line,
@@ -79,37 +79,39 @@ void print_json(std::ostream& out, int threads, const BenchResult& r, std::uint6
                 "\"weight_bytes_per_token\": %llu, \"bandwidth_bytes_s\": %.0f, \"decode_bound_tok_s\": %.3f}\n",
                 threads, r.prompt_tokens, r.decode_tokens, r.median_prefill(), r.median_decode(),
                 static_cast<unsigned long long>(peak_rss),
-                kernels::to_string(kernels::kernel_path()), median(r.prefill_cpu_tok_s),
+                kernels::to_string(path_kind), median(r.prefill_cpu_tok_s),
                 median(r.decode_cpu_tok_s), static_cast<unsigned long long>(bound.bytes_per_token),
                 bound.bandwidth, bound.tok_s());
   out << line;
 }
 
 void bench_model(const BenchOptions& o, Io io) {
-  const KernelPathScope kernel_path(o.kernels);
+  const std::optional<kernels::KernelPath> kernel_path = kernel_path_named(o.kernels);
   const std::string path = model_or_default(o.model);
   const int positions = bench_positions(read_model_file(FileSource(path)).config, o.settings);
-  PlannedModel planned(path, o.memory.options(positions, thread_count(o.threads)));
-  const Model& model = planned.model();
   const int threads = thread_count(o.threads);
-  ThreadPool pool(threads);
-  Transformer transformer(model, positions, &pool,
-                          planned.plan().batch, &planned.weights(), Logits::last,
-                          planned.plan().kv_cache);
-  const BenchResult result = bench(transformer, o.settings);
+  PlannedModel planned(path, o.memory.options(positions, threads, kernel_path));
+  const Model& model = planned.model();
+  SessionOptions session_options;
+  session_options.threads = threads;
+  session_options.path = kernel_path;
+  session_options.positions = positions;
+  Session session(planned, session_options);
+  const kernels::KernelPath path_kind = session.transformer().kernel_path();
+  const BenchResult result = bench(session.transformer(), o.settings);
   const std::uint64_t peak_rss = peak_rss_bytes();
   std::ostream& table = o.json ? io.err : io.out;
-  print_table(table, path, threads, result, peak_rss);
+  print_table(table, path, threads, path_kind, result, peak_rss);
   Bound bound;
   bound.bytes_per_token = weight_bytes_per_token(model.file);
   if (o.bandwidth) {
     // After the model's runs (peak RSS taken before the 1 GiB buffer), with the same threads.
-    bound.bandwidth = measure_bandwidth(pool, o.settings.runs);
+    bound.bandwidth = measure_bandwidth(session.pool(), o.settings.runs);
     print_bandwidth(table, threads, o.settings.runs, bound.bandwidth);
     print_bound(table, bound, result.median_decode());
   }
   if (planned.plan().streams()) report_stream(io.err, planned, result.median_decode());
-  if (o.json) print_json(io.out, threads, result, peak_rss, bound);
+  if (o.json) print_json(io.out, threads, path_kind, result, peak_rss, bound);
   // The model's peak, taken before the bandwidth probe's 1 GiB (which no budget covers).
   check_peak_rss(model.file.path, planned.plan().budget, peak_rss);
 }

@@ -1,5 +1,7 @@
 #include "shoehorn/cli/common.hpp"
 
+#include "shoehorn/api/session.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -129,7 +131,8 @@ void MemoryFlags::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"f32", "f16", "q8"}));
 }
 
-PlannedModelOptions MemoryFlags::options(int positions, int threads) const {
+PlannedModelOptions MemoryFlags::options(int positions, int threads,
+                                         std::optional<kernels::KernelPath> path) const {
   PlannedModelOptions o;
   o.request.budget = budget.empty() ? 0 : parse_size(budget);
   o.request.positions = positions;
@@ -138,7 +141,7 @@ PlannedModelOptions MemoryFlags::options(int positions, int threads) const {
   o.stream.drop_page_cache = !keep_page_cache;
   o.stream.readers = threads;
   if (!kv_cache.empty()) o.request.kv_cache = parse_kv_cache(kv_cache);
-  o.layout = kernels::interleaves_rows(kernels::kernel_path()) ? RowLayout::interleaved : RowLayout::file;
+  o.layout = row_layout_for(path);
   return o;
 }
 
@@ -229,8 +232,13 @@ void add_kernels_option(CLI::App& cmd, std::string& kernels) {
       ->check(CLI::IsMember({"scalar", "avx2", "avx512", "amx", "neon", "neon-dot", "vmx"}));
 }
 
-KernelPathScope::KernelPathScope(const std::string& name)
-    : ScopedKernelPath(name.empty() ? std::nullopt : kernels::parse_kernel_path(name)) {}
+std::optional<kernels::KernelPath> kernel_path_named(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  const std::optional<kernels::KernelPath> path = kernels::parse_kernel_path(name);
+  if (!path) throw Error("kernels " + name + ": not a kernel path");
+  kernels::require_supported(*path);
+  return path;
+}
 
 std::optional<FileType> writable_file_type(const std::string& name) {
   const std::optional<FileType> type = parse_file_type(name);

@@ -56,9 +56,10 @@ struct MemoryFlags {
   std::string kv_cache;  // "": the plan's choice
 
   void add_to(CLI::App& cmd);
-  // Lays Q8_0 and Q4_0 rows out for the kernel path in use (a KernelPathScope comes first);
-  // threads: those of the forward pass, which read streamed rows side by side.
-  PlannedModelOptions options(int positions, int threads = 1) const;
+  // Lays Q8_0 and Q4_0 rows out for the kernel path the session will run (none: the
+  // process's); threads: those of the forward pass, which read streamed rows side by side.
+  PlannedModelOptions options(int positions, int threads = 1,
+                              std::optional<kernels::KernelPath> path = std::nullopt) const;
 };
 
 // One stderr line for a streamed run: bytes per token, bytes read and reads of matrix rows in
@@ -87,12 +88,9 @@ int thread_count(int requested);
 // fastest this CPU runs). Every path gives the same bits; forcing one measures the others.
 void add_kernels_option(CLI::App& cmd, std::string& kernels);
 
-// Uses the named kernel path (none: the current one) until destroyed; an unsupported one is an
-// error (exit status 1).
-class KernelPathScope : public kernels::ScopedKernelPath {
- public:
-  explicit KernelPathScope(const std::string& name);
-};
+// The path --kernels names (none for ""); one this build or CPU cannot run is an error (exit
+// status 1).
+std::optional<kernels::KernelPath> kernel_path_named(const std::string& name);
 
 // The file type a --quant name means (llama-quantize's names: "q4_0", "Q4_K_M"), when
 // shoehorn writes its base type.

@@ -9,6 +9,7 @@
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/api/session.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/generate/eval.hpp"
 #include "shoehorn/io/error.hpp"
@@ -61,8 +62,9 @@ std::pair<std::string, std::string> describe_slices(const std::vector<Scored>& s
 
 void eval(const EvalOptions& o, Io io) {
   const std::string path = model_or_default(o.model);
-  const KernelPathScope kernel_path(o.kernels);
-  PlannedModelOptions options = o.memory.options(0, thread_count(o.threads));
+  const std::optional<kernels::KernelPath> kernel_path = kernel_path_named(o.kernels);
+  const int threads = thread_count(o.threads);
+  PlannedModelOptions options = o.memory.options(0, threads, kernel_path);
   options.request.logits = Logits::all;  // every position is scored
   PlannedModel planned(path, options);
   const Model& model = planned.model();
@@ -70,10 +72,14 @@ void eval(const EvalOptions& o, Io io) {
   const std::vector<std::byte> bytes = read_all(FileSource(o.data), kMaxDataBytes);
   const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 
-  ThreadPool pool(thread_count(o.threads));
   const auto start = std::chrono::steady_clock::now();
-  Transformer transformer(model, model.config().seq_len, &pool, planned.plan().batch,
-                          &planned.weights(), Logits::all, planned.plan().kv_cache);
+  SessionOptions session_options;
+  session_options.threads = threads;
+  session_options.path = kernel_path;
+  session_options.logits = Logits::all;  // every position is scored
+  session_options.positions = model.config().seq_len;
+  Session session(planned, session_options);
+  Transformer& transformer = session.transformer();
   const EvalResult r = score(transformer, tokenizer, text).result;
   std::vector<Scored> slices;
   for (const std::string_view slice : split_whole_lines(text, o.slices)) {

@@ -8,6 +8,7 @@
 
 #include "shoehorn/cli/cli.hpp"
 #include "shoehorn/cli/common.hpp"
+#include "shoehorn/api/session.hpp"
 #include "shoehorn/format/gguf.hpp"
 #include "shoehorn/format/load.hpp"
 #include "shoehorn/io/source.hpp"
@@ -97,8 +98,9 @@ void run(const RunOptions& o, Io io) {
   }
   const std::optional<TemplateChat> template_chat_mode =
       o.mode == "chat" ? chat_template_for(path, o.chat_template) : std::nullopt;
-  const KernelPathScope kernel_path(o.kernels);
-  PlannedModelOptions options = o.memory.options(o.steps < 0 ? 0 : o.steps, thread_count(o.threads));
+  const std::optional<kernels::KernelPath> kernel_path = kernel_path_named(o.kernels);
+  const int threads = thread_count(o.threads);
+  PlannedModelOptions options = o.memory.options(o.steps < 0 ? 0 : o.steps, threads, kernel_path);
   // llama2.c's chat samples at every prompt position: its batches keep every logit.
   const Logits logits = o.mode == "chat" && !template_chat_mode ? Logits::all : Logits::last;
   options.request.logits = logits;
@@ -107,10 +109,14 @@ void run(const RunOptions& o, Io io) {
   const int steps = planned.plan().positions;
 
   const Tokenizer tokenizer = load_tokenizer_for(model, o.tokenizer);
-  Sampler sampler(model.config().vocab_size, {temperature, topp, seed});
-  ThreadPool pool(thread_count(o.threads));
-  Transformer transformer(model, steps, &pool, planned.plan().batch, &planned.weights(), logits,
-                          planned.plan().kv_cache);
+  SessionOptions session_options;
+  session_options.threads = threads;
+  session_options.path = kernel_path;
+  session_options.sampling = {temperature, topp, seed};
+  session_options.logits = logits;
+  Session session(planned, session_options);
+  Transformer& transformer = session.transformer();
+  Sampler& sampler = session.sampler();
 
   GenerationStats stats;
   if (o.mode == "generate") {

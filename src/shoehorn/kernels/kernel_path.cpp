@@ -74,12 +74,6 @@ void set_kernel_path(KernelPath path) {
   current().store(path, std::memory_order_relaxed);
 }
 
-ScopedKernelPath::ScopedKernelPath(std::optional<KernelPath> path) : previous_(kernel_path()) {
-  if (path) set_kernel_path(*path);
-}
-
-ScopedKernelPath::~ScopedKernelPath() { set_kernel_path(previous_); }
-
 // The ARM kernels multiply rows as the file has them.
 bool interleaves_rows(KernelPath path) {
   return path == KernelPath::avx2 || path == KernelPath::avx512 || path == KernelPath::amx;

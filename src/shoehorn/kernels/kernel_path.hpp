@@ -31,21 +31,8 @@ void require_supported(KernelPath path);
 // Transformer starts with (it may then keep a path of its own), and what kernel calls that name
 // no path use.
 KernelPath kernel_path();
-// Throws Error when this build or CPU cannot run `path`.
+// Sets the process's path; throws Error when this build or CPU cannot run it.
 void set_kernel_path(KernelPath path);
-
-// Uses `path` (none: the current one) until destroyed, then the one before; an unsupported
-// path throws Error. The path is process-wide: scopes on several threads at once must agree.
-class ScopedKernelPath {
- public:
-  explicit ScopedKernelPath(std::optional<KernelPath> path);
-  ~ScopedKernelPath();
-  ScopedKernelPath(const ScopedKernelPath&) = delete;
-  ScopedKernelPath& operator=(const ScopedKernelPath&) = delete;
-
- private:
-  KernelPath previous_;
-};
 
 // Whether `path` is faster on Q8_0 and Q4_0 rows interleaved by eight (q8_0x8, q4_0x8) than as
 // the file has them (every path computes both, to the same bits).
