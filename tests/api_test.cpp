@@ -1,5 +1,5 @@
-// The C interface from C++: its handles live in the caller's block, once a model is open the
-// per-token calls (forward, sample) allocate nothing (counted with a replaced operator new), and
+// The C interface from C++: its handles live in the caller's block, once a model is open
+// forward, sample and generate allocate nothing (counted with a replaced operator new), and
 // each context keeps its own kernel path.
 #include <gtest/gtest.h>
 #include <shoehorn/shoehorn.h>
@@ -63,6 +63,24 @@ TEST(Api, HandlesLiveInTheBlockAndTokensAllocateNothing) {
     ASSERT_EQ(shoehorn_sample(c, logits, &token, &error), SHOEHORN_OK) << error.message;
   }
   EXPECT_EQ(heap_allocations(), before) << "forward and sample allocated";
+
+  // generate too: its prompt encodes in the context's room in the block.
+  shoehorn_generation_stats stats;
+  const long before_generate = heap_allocations();
+  ASSERT_EQ(shoehorn_generate(c, "Once upon a time, Lily saw a big red ball", 64, nullptr, nullptr,
+                              &stats, &error),
+            SHOEHORN_OK)
+      << error.message;
+  EXPECT_EQ(heap_allocations(), before_generate) << "generate allocated";
+  EXPECT_GT(stats.prompt_tokens, 5);
+  EXPECT_EQ(stats.positions, 64);
+
+  // A prompt longer than that room is a status and a line, not a heap allocation.
+  const std::string long_prompt(20000, 'a');
+  EXPECT_EQ(shoehorn_generate(c, long_prompt.c_str(), 64, nullptr, nullptr, nullptr, &error),
+            SHOEHORN_NO_MEMORY);
+  EXPECT_NE(std::string(error.message).find("prompt: 20000 bytes do not encode"), std::string::npos)
+      << error.message;
   shoehorn_close(m);
 }
 

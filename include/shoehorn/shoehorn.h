@@ -63,6 +63,8 @@ typedef struct shoehorn_params {
   int positions;       /* positions a context runs (the KV cache's length); 0: the model's context */
   int batch;           /* prompt positions per forward pass; 0: shoehorn's default (32) */
   const char* kv_cache; /* "f32", "f16", "q8", or NULL: the most exact one the block holds */
+  int prompt_bytes;     /* the longest prompt shoehorn_generate encodes, in bytes (it takes 256
+                         * bytes of the block for each); 0: 1024 */
 } shoehorn_params;
 
 void shoehorn_default_params(shoehorn_params* params);
@@ -94,9 +96,11 @@ typedef struct shoehorn_context shoehorn_context;
  * a vocabulary, or NULL for the model's own (a GGUF's), read while opening. The model's reader
  * must outlive the model: weights that do not fit the block stream through it.
  *
- * The block holds the handles and every large buffer. The tokenizer's tables, the tensor table
- * and the plan are still small allocations on the heap while opening, and generate's prompt
- * tokens one more per call. */
+ * The block holds the handles, every large buffer and the room where generate encodes its
+ * prompt. The tokenizer's tables, the tensor table and the plan are still allocations on the
+ * heap while opening; once the model is open, forward, sample and generate allocate nothing
+ * (generate's prompt: with a SentencePiece vocabulary; a byte-level BPE one's pre-tokenizer
+ * still takes heap memory). */
 shoehorn_status shoehorn_open(const shoehorn_reader* model, const shoehorn_reader* tokenizer,
                               const shoehorn_params* params, void* block, size_t block_bytes,
                               shoehorn_model** out, shoehorn_error* error);

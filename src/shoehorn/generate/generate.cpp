@@ -87,11 +87,12 @@ GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, S
 }
 
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
-                         std::string_view prompt, int steps, const TokenSink& sink) {
+                         std::string_view prompt, int steps, const TokenSink& sink,
+                         std::pmr::memory_resource* scratch) {
   // A BOS first where the vocabulary asks for one (llama2.c always; a byte-level BPE vocabulary
   // by add_bos_token), and always before an empty prompt: the loop needs a first token.
   const bool add_bos = tokenizer.adds_bos() || prompt.empty();
-  const std::vector<int> prompt_tokens = tokenizer.encode(prompt, add_bos, /*eos=*/false);
+  const std::pmr::vector<int> prompt_tokens = tokenizer.encode(prompt, add_bos, /*eos=*/false, scratch);
   const int bos = tokenizer.vocab().bos_id();
   GenerationStats stats;
   stats.prompt_tokens = static_cast<int>(prompt_tokens.size());

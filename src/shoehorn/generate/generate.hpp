@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,8 +35,11 @@ using TokenSink = std::function<bool(int token, std::string_view text)>;
 // Runs positions 0..steps-1 (steps <= transformer.max_positions()): the prompt (after BOS) is
 // forced, its positions in batches, then tokens are sampled until BOS, the last step, or the
 // sink says stop.
+// The prompt's encoding takes its memory from scratch (an arena: then generate allocates
+// nothing for a SentencePiece vocabulary).
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,
-                         std::string_view prompt, int steps, const TokenSink& sink);
+                         std::string_view prompt, int steps, const TokenSink& sink,
+                         std::pmr::memory_resource* scratch = std::pmr::new_delete_resource());
 // The same, printed to out as llama2.c prints it (flushed after every token, a newline at the
 // end).
 GenerationStats generate(Transformer& transformer, const Tokenizer& tokenizer, Sampler& sampler,

@@ -48,18 +48,25 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-// A claim succeeds only while the word still holds the region whose fields were read: the next
-// region's fields are written only after every task of this one was claimed and done.
+// A claim succeeds only while the word still holds the region whose fields were read. Between
+// regions the word is closed (its task index past any count) before the next region's fields
+// are written, and opened after: a worker that read the last region's word and then some of the
+// next region's fields cannot claim (the word changed), and one that reads the closed word
+// claims nothing. The word, the fields and the claims are sequentially consistent, so a worker
+// that sees a new field sees the closed word too. (With the word left open while the fields
+// changed, a late worker once claimed a task index of the last region against the next one's
+// count, ran a task twice, and the region never finished: under qemu-mipsel, whose 64-bit
+// atomics are libatomic's locks.)
 bool ThreadPool::run_next_task() {
-  std::uint64_t claim = claim_.load(std::memory_order_acquire);
+  std::uint64_t claim = claim_.load();
   while (true) {
-    const TaskFn fn = fn_.load(std::memory_order_relaxed);
-    void* context = context_.load(std::memory_order_relaxed);
-    const int tasks = tasks_.load(std::memory_order_relaxed);
-    const int task = static_cast<int>(claim & 0xFFFFFFFFu);
-    if (task >= tasks) return false;
-    if (claim_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) {
-      fn(context, task);
+    const TaskFn fn = fn_.load();
+    void* context = context_.load();
+    const int tasks = tasks_.load();
+    const std::uint64_t task = claim & 0xFFFFFFFFu;
+    if (task >= static_cast<std::uint64_t>(tasks)) return false;
+    if (claim_.compare_exchange_weak(claim, claim + 1)) {
+      fn(context, static_cast<int>(task));
       // The last task wakes the calling thread if it went to sleep.
       if (done_.fetch_add(1) + 1 == tasks) wake_sleepers();
       return true;
@@ -69,11 +76,13 @@ bool ThreadPool::run_next_task() {
 
 void ThreadPool::dispatch(int tasks, TaskFn fn, void* context) {
   const std::uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
-  fn_.store(fn, std::memory_order_relaxed);
-  context_.store(context, std::memory_order_relaxed);
-  tasks_.store(tasks, std::memory_order_relaxed);
-  done_.store(0, std::memory_order_relaxed);
-  claim_.store(static_cast<std::uint64_t>(generation) << 32, std::memory_order_release);
+  const std::uint64_t word = static_cast<std::uint64_t>(generation) << 32;
+  claim_.store(word | 0xFFFFFFFFu);  // closed
+  fn_.store(fn);
+  context_.store(context);
+  tasks_.store(tasks);
+  done_.store(0);
+  claim_.store(word);  // open: task 0 is next
   generation_.store(generation);
   wake_sleepers();
   while (run_next_task()) {

@@ -68,14 +68,15 @@ class ThreadPool {
   void wake_sleepers();
 
   std::vector<std::thread> workers_;
-  // The region: written before `claim_` publishes its generation (release), read after it is
-  // acquired; atomics because a late worker may read them while the next region is set up
-  // (it then fails to claim: see run_next_task).
+  // The region: written while `claim_` is closed, before it opens the region's generation;
+  // atomics because a late worker may read them while the next region is set up (it then
+  // fails to claim: see run_next_task).
   std::atomic<TaskFn> fn_{nullptr};
   std::atomic<void*> context_{nullptr};
   std::atomic<int> tasks_{0};
-  // Generation in the high half, the next unclaimed task in the low half: a task is claimed by
-  // one compare-and-swap that also proves the region is still the current one.
+  // Generation in the high half, the next unclaimed task in the low half (all ones while the
+  // next region is set up): a task is claimed by one compare-and-swap that also proves the
+  // region is still the current one.
   std::atomic<std::uint64_t> claim_{0};
   std::atomic<int> done_{0};                 // tasks of the current region finished
   std::atomic<std::uint32_t> generation_{0};  // what sleeping workers wait on

@@ -48,8 +48,8 @@ Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::make_shared<const Vocab>(std::mo
   });
 }
 
-std::string Tokenizer::normalize(std::string_view text) const {
-  std::string out;
+std::pmr::string Tokenizer::normalize(std::string_view text, std::pmr::memory_resource* memory) const {
+  std::pmr::string out(memory);
   if (text.empty()) return out;
   out.reserve(text.size() + 8);
   out += ' ';  // the dummy prefix: a word boundary before the first word
@@ -82,12 +82,23 @@ void check_special(int id, const Vocab& vocab, const char* what) {
 }  // namespace
 
 std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  const std::pmr::vector<int> ids = encode(text, bos, eos, std::pmr::new_delete_resource());
+  return {ids.begin(), ids.end()};
+}
+
+std::pmr::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos,
+                                        std::pmr::memory_resource* memory) const {
   if (bos) check_special(vocab_->bos_id(), *vocab_, "BOS");
   if (eos) check_special(vocab_->eos_id(), *vocab_, "EOS");
-  std::vector<int> ids;
-  if (bos) ids.push_back(vocab_->bos_id());
-  const std::vector<int> body = bpe_ ? bpe_->encode(text, false) : encode_spm(text);
-  ids.insert(ids.end(), body.begin(), body.end());
+  std::pmr::vector<int> ids(memory);
+  if (bpe_) {
+    if (bos) ids.push_back(vocab_->bos_id());
+    const std::vector<int> body = bpe_->encode(text, false);
+    ids.insert(ids.end(), body.begin(), body.end());
+  } else {
+    ids = encode_spm(text, memory);  // the body's ids, BOS put before them in place
+    if (bos) ids.insert(ids.begin(), vocab_->bos_id());
+  }
   if (eos) ids.push_back(vocab_->eos_id());
   return ids;
 }
@@ -116,7 +127,7 @@ std::vector<int> Tokenizer::encode_with_specials(std::string_view text, bool bos
       const std::size_t at = text.find(vocab_->piece(id));
       if (at < best_at) best_at = at, best = id;
     }
-    const std::vector<int> run = encode_spm(text.substr(0, best_at));
+    const std::pmr::vector<int> run = encode_spm(text.substr(0, best_at), std::pmr::new_delete_resource());
     ids.insert(ids.end(), run.begin(), run.end());
     if (best < 0) break;
     ids.push_back(best);
@@ -126,11 +137,11 @@ std::vector<int> Tokenizer::encode_with_specials(std::string_view text, bool bos
   return ids;
 }
 
-std::vector<int> Tokenizer::encode_spm(std::string_view text) const {
-  const std::string normalized = normalize(text);
+std::pmr::vector<int> Tokenizer::encode_spm(std::string_view text, std::pmr::memory_resource* memory) const {
+  const std::pmr::string normalized = normalize(text, memory);
   const std::string_view norm = normalized;
 
-  std::vector<Symbol> symbols;
+  std::pmr::vector<Symbol> symbols(memory);
   symbols.reserve(norm.size());
   for (std::size_t pos = 0; pos < norm.size();) {
     Symbol s;
@@ -151,9 +162,10 @@ std::vector<int> Tokenizer::encode_spm(std::string_view text) const {
     symbols.push_back(s);
   }
 
-  std::priority_queue<Candidate, std::vector<Candidate>, CandidateOrder> agenda;
+  std::priority_queue<Candidate, std::pmr::vector<Candidate>, CandidateOrder> agenda{
+      CandidateOrder{}, std::pmr::vector<Candidate>(memory)};
   // Pieces of type "unused" may be merged through, then split back (SentencePiece's rev_merge).
-  std::unordered_map<std::string_view, std::size_t> unused_split;
+  std::pmr::unordered_map<std::string_view, std::size_t> unused_split(memory);
   auto consider = [&](int left, int right) {
     if (left < 0 || right < 0 || symbols[left].frozen || symbols[right].frozen) return;
     const std::size_t size = symbols[left].size + symbols[right].size;
@@ -181,8 +193,8 @@ std::vector<int> Tokenizer::encode_spm(std::string_view text) const {
     consider(top.left, left.next);
   }
 
-  std::vector<int> ids;
-  ids.reserve(symbols.size());
+  std::pmr::vector<int> ids(memory);
+  ids.reserve(symbols.size() + 2);  // room for a BOS and an EOS around them
   auto emit = [&](auto&& self, std::string_view piece) -> void {
     const int id = vocab_->find(piece);
     if (id >= 0 && vocab_->type(id) == TokenType::unused) {

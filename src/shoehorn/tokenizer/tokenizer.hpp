@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,11 @@ class Tokenizer {
   // Special tokens in the text are plain text (llama.cpp's parse_special = false), except the
   // user-defined tokens of a BPE vocabulary, which are always cut out (as llama.cpp does).
   std::vector<int> encode(std::string_view text, bool bos, bool eos) const;
+  // The same, every allocation of a SentencePiece vocabulary's encoding taken from memory (an
+  // arena: std::bad_alloc when it runs out), so that a caller's block can hold it. A byte-level
+  // BPE vocabulary's pre-tokenizer and merges still allocate from the heap.
+  std::pmr::vector<int> encode(std::string_view text, bool bos, bool eos,
+                               std::pmr::memory_resource* memory) const;
   // The same with control tokens written in the text (as "<|im_start|>") encoded as those
   // tokens (parse_special = true): what a chat template's output needs. A SentencePiece
   // vocabulary encodes each run of text between them on its own (its dummy prefix included).
@@ -45,8 +51,8 @@ class Tokenizer {
   std::string_view decode(int prev_token, int token) const;
 
  private:
-  std::string normalize(std::string_view text) const;
-  std::vector<int> encode_spm(std::string_view text) const;
+  std::pmr::string normalize(std::string_view text, std::pmr::memory_resource* memory) const;
+  std::pmr::vector<int> encode_spm(std::string_view text, std::pmr::memory_resource* memory) const;
 
   std::shared_ptr<const Vocab> vocab_;  // shared: bpe_ points into it
   std::shared_ptr<const BpeModel> bpe_;
