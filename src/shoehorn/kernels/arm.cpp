@@ -68,7 +68,7 @@ SHOEHORN_DOTPROD inline int32x4_t dot_bytes_sdot(BlockBytes w, const BlockQ8_0& 
 // One row times one input, blocks in order: acc += (float)isum_b * (d_w * d_x), as
 // block_row_dot computes it, the integer sums four blocks at a time.
 template <class Block, int32x4_t (*Dot)(BlockBytes, const BlockQ8_0&)>
-inline float row_dot(const Block* w, const BlockQ8_0* x, int blocks) {
+float row_dot(const Block* w, const BlockQ8_0* x, int blocks) {
   float acc = 0.0f;
   int b = 0;
   for (; b + 4 <= blocks; b += 4) {
@@ -84,25 +84,13 @@ inline float row_dot(const Block* w, const BlockQ8_0* x, int blocks) {
   return acc;
 }
 
-template <class Block, int32x4_t (*Dot)(BlockBytes, const BlockQ8_0&)>
-void block_rows(float* out, std::size_t out_stride, const Block* w, const BlockQ8_0* x, int blocks,
-                int positions, int row_begin, int row_end) {
-  for (int r = row_begin; r < row_end; ++r) {
-    const Block* wr = w + static_cast<std::size_t>(r) * blocks;
-    for (int p = 0; p < positions; ++p) {
-      out[static_cast<std::size_t>(p) * out_stride + r] =
-          row_dot<Block, Dot>(wr, x + static_cast<std::size_t>(p) * blocks, blocks);
-    }
-  }
-}
-
 template <int32x4_t (*Dot)(BlockBytes, const BlockQ8_0&)>
 BlockKernels make_kernels() {
   BlockKernels k = scalar_kernels();
   k.rows[static_cast<std::size_t>(WeightType::q8_0)] =
-      rows_entry<BlockQ8_0, BlockQ8_0, block_rows<BlockQ8_0, Dot>>;
+      rows_entry<BlockQ8_0, BlockQ8_0, rows_one_by_one<BlockQ8_0, BlockQ8_0, row_dot<BlockQ8_0, Dot>>>;
   k.rows[static_cast<std::size_t>(WeightType::q4_0)] =
-      rows_entry<BlockQ4_0, BlockQ8_0, block_rows<BlockQ4_0, Dot>>;
+      rows_entry<BlockQ4_0, BlockQ8_0, rows_one_by_one<BlockQ4_0, BlockQ8_0, row_dot<BlockQ4_0, Dot>>>;
   return k;
 }
 

@@ -358,16 +358,24 @@ float block_row_dot(const Block* w, const Act* x, int blocks) {
   return acc;
 }
 
-template <class Block, class Act = BlockQ8_0>
-void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const Act* x,
-                       int blocks, int positions, int row_begin, int row_end) {
+// Each row times each position, one row's sum at a time by RowDot (block_row_dot's sum).
+template <class Block, class Act, float (*RowDot)(const Block*, const Act*, int)>
+void rows_one_by_one(float* out, std::size_t out_stride, const Block* w, const Act* x,
+                     int blocks, int positions, int row_begin, int row_end) {
   for (int r = row_begin; r < row_end; ++r) {
     const Block* wr = w + static_cast<std::size_t>(r) * blocks;
     for (int p = 0; p < positions; ++p) {
       out[static_cast<std::size_t>(p) * out_stride + r] =
-          block_row_dot(wr, x + static_cast<std::size_t>(p) * blocks, blocks);
+          RowDot(wr, x + static_cast<std::size_t>(p) * blocks, blocks);
     }
   }
+}
+
+template <class Block, class Act = BlockQ8_0>
+void block_rows_scalar(float* out, std::size_t out_stride, const Block* w, const Act* x,
+                       int blocks, int positions, int row_begin, int row_end) {
+  rows_one_by_one<Block, Act, block_row_dot<Block, Act>>(out, out_stride, w, x, blocks, positions,
+                                                         row_begin, row_end);
 }
 
 // Row `lane` of an interleaved group times input blocks x: the same sum as block_row_dot.

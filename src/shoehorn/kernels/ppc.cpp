@@ -65,24 +65,12 @@ float row_dot(const Block* w, const BlockQ8_0* x, int blocks) {
   return acc;
 }
 
-template <class Block>
-void block_rows(float* out, std::size_t out_stride, const Block* w, const BlockQ8_0* x, int blocks,
-                int positions, int row_begin, int row_end) {
-  for (int r = row_begin; r < row_end; ++r) {
-    const Block* wr = w + static_cast<std::size_t>(r) * blocks;
-    for (int p = 0; p < positions; ++p) {
-      out[static_cast<std::size_t>(p) * out_stride + r] =
-          row_dot(wr, x + static_cast<std::size_t>(p) * blocks, blocks);
-    }
-  }
-}
-
 BlockKernels make_kernels() {
   BlockKernels k = scalar_kernels();
   k.rows[static_cast<std::size_t>(WeightType::q8_0)] =
-      rows_entry<BlockQ8_0, BlockQ8_0, block_rows<BlockQ8_0>>;
+      rows_entry<BlockQ8_0, BlockQ8_0, rows_one_by_one<BlockQ8_0, BlockQ8_0, row_dot<BlockQ8_0>>>;
   k.rows[static_cast<std::size_t>(WeightType::q4_0)] =
-      rows_entry<BlockQ4_0, BlockQ8_0, block_rows<BlockQ4_0>>;
+      rows_entry<BlockQ4_0, BlockQ8_0, rows_one_by_one<BlockQ4_0, BlockQ8_0, row_dot<BlockQ4_0>>>;
   return k;
 }
 
