@@ -176,7 +176,7 @@ TEST(TokenShard, HoldsOutTheLastDocumentsOfEachFile) {
   std::ofstream(a, std::ios::binary) << "Once upon a time.\n<|endoftext|>\nThe cat sat.\n<|endoftext|>\nA dog ran.\n";
   std::ofstream(b, std::ios::binary) << "Lily was happy.\n\nBen was sad.\n";
   const Tokenizer tok = tok512();
-  const TokenizedCorpus corpus = tokenize_corpora({a, b}, tok, 0.3);  // 1 of 3, 1 of 2
+  const TokenizedCorpus corpus = tokenize_corpora({a, b}, tok, {.valid_fraction = 0.3});  // 1 of 3, 1 of 2
   auto ids = [&](std::initializer_list<const char*> docs) {
     std::vector<std::uint32_t> out;
     for (const char* d : docs) {
@@ -194,11 +194,39 @@ TEST(TokenShard, HoldsOutTheLastDocumentsOfEachFile) {
   const std::string one = scratch_path("one-doc.txt");
   std::ofstream(one, std::ios::binary) << "Just one story.\n";
   try {
-    (void)tokenize_corpora({one}, tok, 0.1);
+    (void)tokenize_corpora({one}, tok, {.valid_fraction = 0.1});
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), one + ": holds 1 document(s); at least 2 are needed so that one can be held out (separate documents with '<|endoftext|>' lines or blank lines)");
   }
+}
+
+TEST(TokenShard, LeavesCopiesOfHeldOutDocumentsOutOfTraining) {
+  // b is a's stories lowercased and re-wrapped, then one of its own: a's held-out story must not
+  // be trained on from b, whatever its case and spacing there.
+  const std::string a = scratch_path("copy-a.txt"), b = scratch_path("copy-b.txt");
+  std::ofstream(a, std::ios::binary) << "The cat sat.\n<|endoftext|>\nA dog ran.\n<|endoftext|>\nBen was sad.\n";
+  std::ofstream(b, std::ios::binary) << "the cat sat.\n<|endoftext|>\nben  was\nsad.\n<|endoftext|>\nLily hid.\n<|endoftext|>\nTom ate.\n";
+  const Tokenizer tok = tok512();
+  auto ids = [&](std::initializer_list<const char*> docs) {
+    std::vector<std::uint32_t> out;
+    for (const char* d : docs) {
+      for (const int id : tok.encode(d, true, false)) out.push_back(static_cast<std::uint32_t>(id));
+    }
+    return out;
+  };
+  const TokenizedCorpus kept = tokenize_corpora({a, b}, tok, {.valid_fraction = 0.25});  // 1 of 3, 1 of 4
+  EXPECT_EQ(kept.valid.ids, ids({"Ben was sad.", "Tom ate."}));
+  EXPECT_EQ(kept.train.ids, ids({"The cat sat.", "A dog ran.", "the cat sat.", "Lily hid."}));
+  EXPECT_EQ(kept.dropped_as_held_out, 1u);
+  EXPECT_EQ(kept.dropped_as_repeats, 0u);
+
+  const TokenizedCorpus once =
+      tokenize_corpora({a, b}, tok, {.valid_fraction = 0.25, .drop_repeats = true});
+  EXPECT_EQ(once.valid.ids, kept.valid.ids);
+  EXPECT_EQ(once.train.ids, ids({"The cat sat.", "A dog ran.", "Lily hid."}));
+  EXPECT_EQ(once.dropped_as_held_out, 1u);
+  EXPECT_EQ(once.dropped_as_repeats, 1u);
 }
 
 std::vector<std::byte> bytes_of(std::initializer_list<int> values) {

@@ -201,17 +201,28 @@ TEST(Train, SameSeedSameWeights) {
 }
 
 TEST(Train, ResumeContinuesBitForBit) {
-  const std::string straight = fresh_dir("resume-straight"), split = fresh_dir("resume-split");
-  const TrainOutcome whole = train_tiny(straight);
-  const TrainOutcome first = train_tiny(split, false, 6);
-  EXPECT_EQ(first.steps_done, 6);
-  EXPECT_EQ(first.model_path, "");
-  EXPECT_FALSE(fs::exists(fs::path(split) / "model.bin"));
-  const TrainOutcome rest = train_tiny(split, kResume);
-  EXPECT_EQ(rest.steps_done, 12);
-  EXPECT_EQ(rest.log.train_loss, whole.log.train_loss);
-  for (const char* file : {"model.bin", "checkpoint.bin", "loss.png"}) {
-    EXPECT_EQ(file_bytes(straight, file), file_bytes(split, file)) << file;
+  TrainOutcome plain;
+  for (const std::string settings : {"", "dropout = 0.2\n"}) {
+    SCOPED_TRACE(settings);
+    const std::string straight = fresh_dir("resume-straight"), split = fresh_dir("resume-split");
+    const TrainOutcome whole = train_tiny(straight, false, 0, settings);
+    const TrainOutcome first = train_tiny(split, false, 6, settings);
+    EXPECT_EQ(first.steps_done, 6);
+    EXPECT_EQ(first.model_path, "");
+    EXPECT_FALSE(fs::exists(fs::path(split) / "model.bin"));
+    const TrainOutcome rest = train_tiny(split, kResume, 0, settings);
+    EXPECT_EQ(rest.steps_done, 12);
+    EXPECT_EQ(rest.log.train_loss, whole.log.train_loss);
+    for (const char* file : {"model.bin", "checkpoint.bin", "loss.png"}) {
+      EXPECT_EQ(file_bytes(straight, file), file_bytes(split, file)) << file;
+    }
+    if (settings.empty()) {
+      plain = whole;
+    } else {
+      // The same first weights are evaluated without dropout; training with it differs.
+      EXPECT_EQ(whole.log.evals.front().loss, plain.log.evals.front().loss);
+      EXPECT_NE(whole.log.train_loss, plain.log.train_loss);
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "shoehorn/io/byte_order.hpp"
 #include "shoehorn/io/cursor.hpp"
@@ -26,26 +27,63 @@ void append_document(TokenShard& shard, std::string_view document, const Tokeniz
   shard.text_bytes += document.size();
 }
 
+// A document's letters and punctuation with case and spacing folded away, so that a story and
+// its lowercased (or truecased, or re-wrapped) copy in another file are one document.
+std::string document_key(std::string_view document) {
+  std::string key;
+  key.reserve(document.size());
+  for (const char c : document) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    key += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return key;
+}
+
 }  // namespace
 
 TokenizedCorpus tokenize_corpora(const std::vector<std::string>& paths, const Tokenizer& tokenizer,
-                                 double valid_fraction) {
-  TokenizedCorpus corpus;
-  corpus.train.vocab_size = corpus.valid.vocab_size = tokenizer.vocab().size();
+                                 const CorpusSplit& split) {
+  // Every file's text stays alive: the documents are views into it.
+  std::vector<std::string> texts;
+  std::vector<std::vector<std::string_view>> documents;
+  std::vector<std::size_t> first_held_out;
+  std::unordered_set<std::string> held_out_keys;
   for (const std::string& path : paths) {
-    const std::string text = read_corpus(path);
-    const std::vector<std::string_view> documents = split_documents(text);
-    if (documents.size() < 2) {
-      fail(path, "holds " + std::to_string(documents.size()) +
+    texts.push_back(read_corpus(path));
+    documents.push_back(split_documents(texts.back()));
+    const std::vector<std::string_view>& docs = documents.back();
+    if (docs.size() < 2) {
+      fail(path, "holds " + std::to_string(docs.size()) +
                      " document(s); at least 2 are needed so that one can be held out "
                      "(separate documents with '<|endoftext|>' lines or blank lines)");
     }
     const auto held_out = std::clamp<std::size_t>(
-        static_cast<std::size_t>(std::ceil(valid_fraction * static_cast<double>(documents.size()))),
-        1, documents.size() - 1);
-    const std::size_t first_held_out = documents.size() - held_out;
-    for (std::size_t i = 0; i < documents.size(); ++i) {
-      append_document(i < first_held_out ? corpus.train : corpus.valid, documents[i], tokenizer);
+        static_cast<std::size_t>(std::ceil(split.valid_fraction * static_cast<double>(docs.size()))),
+        1, docs.size() - 1);
+    first_held_out.push_back(docs.size() - held_out);
+    for (std::size_t i = first_held_out.back(); i < docs.size(); ++i) {
+      held_out_keys.insert(document_key(docs[i]));
+    }
+  }
+  TokenizedCorpus corpus;
+  corpus.train.vocab_size = corpus.valid.vocab_size = tokenizer.vocab().size();
+  std::unordered_set<std::string> trained_keys;
+  for (std::size_t f = 0; f < documents.size(); ++f) {
+    for (std::size_t i = 0; i < documents[f].size(); ++i) {
+      const std::string_view document = documents[f][i];
+      if (i >= first_held_out[f]) {
+        append_document(corpus.valid, document, tokenizer);
+        continue;
+      }
+      // A copy of a held-out document would make the held-out loss a training loss.
+      std::string key = document_key(document);
+      if (held_out_keys.contains(key)) {
+        ++corpus.dropped_as_held_out;
+      } else if (split.drop_repeats && !trained_keys.insert(std::move(key)).second) {
+        ++corpus.dropped_as_repeats;
+      } else {
+        append_document(corpus.train, document, tokenizer);
+      }
     }
   }
   return corpus;

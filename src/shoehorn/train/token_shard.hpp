@@ -31,12 +31,22 @@ struct TokenShard {
 struct TokenizedCorpus {
   TokenShard train;
   TokenShard valid;
+  std::size_t dropped_as_held_out = 0;  // training documents that were copies of held-out ones
+  std::size_t dropped_as_repeats = 0;   // training documents that repeated an earlier one
+};
+
+struct CorpusSplit {
+  double valid_fraction = 0.05;
+  bool drop_repeats = false;  // train on each document once, the first copy met
 };
 
 // Reads and checks each corpus (non-empty UTF-8, see corpus.hpp), splits it into documents, and
 // holds out the last valid_fraction of each file's documents (at least one; a file needs two).
+// Documents are compared with case and spacing folded: a training document equal to a held-out
+// one of any file is dropped, so that one file's lowercased copy of another does not leak the
+// held-out split into training.
 TokenizedCorpus tokenize_corpora(const std::vector<std::string>& paths, const Tokenizer& tokenizer,
-                                 double valid_fraction);
+                                 const CorpusSplit& split);
 
 std::vector<std::byte> write_token_shard(const TokenShard& shard);
 // Validates the header, the exact file size and every id before returning. Throws Error.

@@ -96,18 +96,20 @@ at::Tensor TorchLlama::attention(const ByRole& b, const at::Tensor& x, const at:
   return at::linear(out.transpose(1, 2).reshape({batch, T, c.dim}), get(b, TensorRole::wo));
 }
 
-at::Tensor TorchLlama::forward(const at::Tensor& tokens) const {
+at::Tensor TorchLlama::forward(const at::Tensor& tokens, Mode mode) const {
   const Config& c = config_.model;
   const std::int64_t T = tokens.size(1);
   const auto [cos, sin] = rope_tables(c, T);
   const at::Tensor mask = at::ones({T, T}, at::kBool).triu(1);
-  at::Tensor x = at::embedding(get(outer_, TensorRole::token_embedding), tokens);
+  const bool dropping = mode == Mode::train && config_.dropout > 0;
+  auto drop = [&](const at::Tensor& t) { return dropping ? at::dropout(t, config_.dropout, true) : t; };
+  at::Tensor x = drop(at::embedding(get(outer_, TensorRole::token_embedding), tokens));
   for (int layer = 0; layer < c.n_layers; ++layer) {
     const ByRole& b = blocks_[static_cast<std::size_t>(block_of_layer(config_, layer))];
-    x = x + attention(b, rmsnorm(x, get(b, TensorRole::attn_norm), c.norm_eps), cos, sin, mask);
+    x = x + drop(attention(b, rmsnorm(x, get(b, TensorRole::attn_norm), c.norm_eps), cos, sin, mask));
     const at::Tensor h = rmsnorm(x, get(b, TensorRole::ffn_norm), c.norm_eps);
     const at::Tensor gate = at::silu(at::linear(h, get(b, TensorRole::w1)));
-    x = x + at::linear(gate * at::linear(h, get(b, TensorRole::w3)), get(b, TensorRole::w2));
+    x = x + drop(at::linear(gate * at::linear(h, get(b, TensorRole::w3)), get(b, TensorRole::w2)));
   }
   const at::Tensor out = rmsnorm(x, get(outer_, TensorRole::final_norm), c.norm_eps);
   return at::linear(out, get(outer_, TensorRole::classifier));

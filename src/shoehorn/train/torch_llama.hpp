@@ -24,8 +24,12 @@ class TorchLlama {
   // norms 1. Every weight requires grad.
   explicit TorchLlama(const TrainConfig& config);
 
-  // tokens: [batch, T] int64, T <= seq_len. Returns logits [batch, T, vocab_size].
-  at::Tensor forward(const at::Tensor& tokens) const;
+  enum class Mode : std::uint8_t { evaluate, train };
+
+  // tokens: [batch, T] int64, T <= seq_len. Returns logits [batch, T, vocab_size]. In train
+  // mode the config's dropout zeroes parts of the embedding and of each write into the residual
+  // stream (drawn from ATen's default generator); evaluation is the engine's forward pass.
+  at::Tensor forward(const at::Tensor& tokens, Mode mode = Mode::evaluate) const;
 
   const TrainConfig& config() const { return config_; }
   const std::vector<WeightSpec>& specs() const { return specs_; }

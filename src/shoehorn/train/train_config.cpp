@@ -248,12 +248,14 @@ void read_model(Settings& s, TrainConfig& c) {
   m.norm_eps = static_cast<float>(s.number("norm_eps", 1e-12, 1.0, 1e-5));
   c.share_adjacent_layers = s.boolean("share_adjacent_layers", false);
   c.shared_classifier = s.boolean("shared_classifier", true);
+  c.dropout = s.number("dropout", 0.0, 0.9, 0.0);
 }
 
 void read_data(Settings& s, TrainConfig& c) {
   c.tokenizer = s.path("tokenizer");
   c.train_text = s.paths("train_text");
   c.valid_fraction = s.number("valid_fraction", 0.001, 0.5, 0.05);
+  c.drop_repeats = s.boolean("drop_repeats", false);
 }
 
 void read_optimization(Settings& s, TrainConfig& c) {

@@ -28,11 +28,13 @@ struct TrainConfig {
   Config model;  // dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len, ...
   bool share_adjacent_layers = false;  // layers 2k and 2k+1 run the same weights
   bool shared_classifier = true;       // the classifier is the token embedding
+  double dropout = 0;                  // training only: on the embedding and each residual write
 
   // The data (paths resolved against the config file's directory).
   std::string tokenizer;                // llama2.c tokenizer.bin
   std::vector<std::string> train_text;  // UTF-8 text files
   double valid_fraction = 0.05;         // the last documents of each file, held out
+  bool drop_repeats = false;            // train on a document copied between files once
 
   // The optimization.
   int batch_size = 0;

@@ -63,12 +63,14 @@ TokenizedCorpus prepare_data(const TrainConfig& c, const RunPaths& paths, bool r
     return {read_token_shard(FileSource(paths.train_tokens)),
             read_token_shard(FileSource(paths.valid_tokens))};
   }
-  TokenizedCorpus corpus = tokenize_corpora(c.train_text, tokenizer, c.valid_fraction);
+  TokenizedCorpus corpus =
+      tokenize_corpora(c.train_text, tokenizer, {.valid_fraction = c.valid_fraction, .drop_repeats = c.drop_repeats});
   write_file(paths.train_tokens, write_token_shard(corpus.train));
   write_file(paths.valid_tokens, write_token_shard(corpus.valid));
   progress << "tokenized: " << corpus.train.ids.size() << " training tokens, "
            << corpus.valid.ids.size() << " held-out tokens (" << corpus.valid.text_bytes
-           << " bytes of text)\n";
+           << " bytes of text); training documents left out: " << corpus.dropped_as_held_out
+           << " copies of held-out ones, " << corpus.dropped_as_repeats << " repeats\n";
   return corpus;
 }
 
@@ -174,8 +176,9 @@ class AdamW {
   std::vector<at::Tensor> m_, v_;
 };
 
-at::Tensor loss_of(const TorchLlama& model, const at::Tensor& inputs, const at::Tensor& targets) {
-  const at::Tensor logits = model.forward(inputs);
+at::Tensor loss_of(const TorchLlama& model, const at::Tensor& inputs, const at::Tensor& targets,
+                   TorchLlama::Mode mode) {
+  const at::Tensor logits = model.forward(inputs, mode);
   return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
 }
 
@@ -194,7 +197,9 @@ void clip_gradients(const TorchLlama& model, double max_norm) {
 float train_step(const TorchLlama& model, AdamW& adam, BatchSampler& sampler,
                  const TrainConfig& c, int step) {
   const auto [inputs, targets] = sampler.next();
-  const at::Tensor loss = loss_of(model, inputs, targets);
+  // Dropout's draws depend on the seed and the step alone, so that a resumed run repeats them.
+  if (c.dropout > 0) at::manual_seed(sampler_state(c.seed ^ static_cast<std::uint64_t>(step)));
+  const at::Tensor loss = loss_of(model, inputs, targets, TorchLlama::Mode::train);
   loss.backward();
   clip_gradients(model, c.grad_clip);
   adam.step(model, c, learning_rate_at(c, step), step);
@@ -219,7 +224,7 @@ EvalPoint evaluate(const TorchLlama& model, const TokenShard& valid, const Train
     const at::Tensor all = at::from_blob(ids.data(), {count * length + 1}, at::kLong).clone();
     const at::Tensor inputs = all.narrow(0, 0, count * length).view({count, length});
     const at::Tensor targets = all.narrow(0, 1, count * length).view({count, length});
-    total += loss_of(model, inputs, targets).item<double>() * static_cast<double>(count);
+    total += loss_of(model, inputs, targets, TorchLlama::Mode::evaluate).item<double>() * static_cast<double>(count);
   }
   const double loss = total / static_cast<double>(windows);
   const double tokens_per_byte =
