@@ -75,8 +75,9 @@ TEST(TrainConfig, ParsesEveryKeyWithDefaults) {
   EXPECT_EQ(c.settings_text,
             "dim = 32\nn_layers = 3\nn_heads = 4\nn_kv_heads = 2\nhidden_dim = 64\n"
             "vocab_size = 512\nseq_len = 16\nrope_theta = 10000\nnorm_eps = 1e-05\n"
-            "share_adjacent_layers = true\nshared_classifier = true\ntokenizer = tok512.bin\n"
-            "train_text = a.txt, /abs/b.txt\nvalid_fraction = 0.05\nbatch_size = 4\nsteps = 100\n"
+            "share_adjacent_layers = true\nshared_classifier = true\ndropout = 0\n"
+            "tokenizer = tok512.bin\ntrain_text = a.txt, /abs/b.txt\nvalid_fraction = 0.05\n"
+            "drop_repeats = false\nbatch_size = 4\nsteps = 100\n"
             "learning_rate = 0.001\nmin_learning_rate = 0\nwarmup_steps = 10\nschedule = wsd\n"
             "decay_fraction = 0.2\nweight_decay = 0.1\nbeta1 = 0.9\nbeta2 = 0.95\ngrad_clip = 1\n"
             "eval_interval = 100\neval_batches = 8\nseed = 1\nthreads = 1\n");
