@@ -192,6 +192,39 @@ TEST(Kernels, EveryPathGivesTheScalarBitsForEveryWeightType) {
   }
 }
 
+// F32 rows keep llama2.c's order on every path: each row's products added one by one in column
+// order from 0, written out here; rows past the SIMD tiles of eight, columns past the last whole
+// eight (172, stories260K's hidden_dim), batches that fill the four-position tiles and leave some
+// over, and the rows split between calls away from a tile boundary.
+TEST(Kernels, F32RowsAddInColumnOrderOnEveryPath) {
+  constexpr int kRows = 21, kCols = 172;
+  const std::vector<float> w = uniform(static_cast<std::size_t>(kRows) * kCols, 31);
+  const Matrix matrix{WeightType::f32, kRows, kCols, 0, w.data()};
+  for (const int positions : {1, 3, 4, 9}) {
+    const std::vector<float> x = uniform(static_cast<std::size_t>(positions) * kCols, 33);
+    kernels::MatvecInput in;
+    in.f32 = x;
+    in.positions = positions;
+    std::vector<float> expected(static_cast<std::size_t>(positions) * kRows);
+    for (int p = 0; p < positions; ++p) {
+      for (int r = 0; r < kRows; ++r) {
+        float sum = 0.0f;
+        for (int j = 0; j < kCols; ++j) {
+          const float product = w[static_cast<std::size_t>(r) * kCols + j] * x[static_cast<std::size_t>(p) * kCols + j];
+          sum += product;
+        }
+        expected[static_cast<std::size_t>(p) * kRows + r] = sum;
+      }
+    }
+    for_each_path([&](KernelPath path) {
+      std::vector<float> out(expected.size(), -1.0f);
+      kernels::matvec_rows(out, matrix, in, 0, 3);
+      kernels::matvec_rows(out, matrix, in, 3, kRows);
+      EXPECT_EQ(bits_of(out), bits_of(expected)) << to_string(path) << " positions " << positions;
+    });
+  }
+}
+
 // F16 and BF16 rows: the inputs are x rounded to the weights' type, and every path gives the
 // defined order's bits (column j in lane j % 16 by fused multiply-adds, lanes added in halves),
 // written out here by hand, for rows whose length is no multiple of 16 and batches that fill

@@ -74,6 +74,7 @@ SHOEHORN_TARGET inline float add_halves(Lanes v) {
   return add_quarters(_mm_add_ps(_mm256_castps256_ps128(eight), _mm256_extractf128_ps(eight, 1)));
 }
 constexpr int kHalfTileRows = 2, kHalfTilePositions = 2;
+#include "shoehorn/kernels/x86_f32_rows.inc"
 #include "shoehorn/kernels/x86_half_rows.inc"
 #include "shoehorn/kernels/x86_k_min.inc"
 #include "shoehorn/kernels/x86_k_symmetric.inc"
@@ -127,6 +128,7 @@ SHOEHORN_TARGET inline float add_halves(Lanes v) {
   return _mm_cvtss_f32(_mm_add_ss(four, _mm_movehdup_ps(four)));
 }
 constexpr int kHalfTileRows = 6, kHalfTilePositions = 4;
+#include "shoehorn/kernels/x86_f32_rows.inc"
 #include "shoehorn/kernels/x86_half_rows.inc"
 #include "shoehorn/kernels/x86_k_min.inc"
 #include "shoehorn/kernels/x86_k_symmetric.inc"
