@@ -31,10 +31,9 @@ TEST(BundledModel, GeneratesTheRecordedStoryWithoutModelOrTokenizer) {
                                "-i", "Once upon a time"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out,
-            "Once upon a time, there was a boy. He was very smart and warm. "
-            "He was wearing a big, red truck with different things. "
-            "Every day he would practice around and he loved to cook.\n\n"
-            "One day, he was\n");
+            "Once upon a time, there was a little boy named Timmy. Timmy loved to eat books and play "
+            "together. One day, Timmy's mom said, \"Look, Billy, I'm not mad anymore.\" Timmy said, "
+            "\"Timmy, let's go to\n");
 }
 
 // Every subcommand that takes a model takes the bundled one when given none: what it writes is
@@ -78,7 +77,7 @@ TEST(BundledModel, HeldOutBitsPerByteIsTheRecordedValue) {
   std::ofstream(slice, std::ios::binary) << text;
   const CliResult r = run_cli({"eval", "--data", slice, "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out.substr(0, r.out.find(", \"token_perplexity\"")), "{\"bits_per_byte\": 1.190623");
+  EXPECT_EQ(r.out.substr(0, r.out.find(", \"token_perplexity\"")), "{\"bits_per_byte\": 1.078314");
 }
 
 // The quantized copies in models/ are the F32 model converted by `shoehorn convert --quant`,
